@@ -1,0 +1,80 @@
+#include "net/client_connection.hpp"
+
+#include "net/connection_registry.hpp"
+#include "net/exchange_record.hpp"
+#include "net/local_response.hpp"
+#include "net/serve_request.hpp"
+#include "net/tunnel.hpp"
+#include "net/upstream_slot.hpp"
+
+#include <fmt/format.h>
+
+namespace pullgate::net {
+namespace {
+
+std::string endpoint_text(const tcp::endpoint& e) {
+    return e.address().is_v6() ? fmt::format("[{}]:{}", e.address().to_string(), e.port())
+                               : fmt::format("{}:{}", e.address().to_string(), e.port());
+}
+
+// Refuses a connection without reading from it.
+task<void> refuse_client(proxy_context& px, beast::tcp_stream& stream, const session_info& session,
+                         int status, const std::string& why, std::string rule,
+                         std::chrono::milliseconds timeout) {
+    exchange_record record(px.audit, session);
+    record.fields().kind = "connect";
+    record.fields().rule = std::move(rule);
+    record.error(why);
+    auto response = make_error_response(status, "DENIED",
+                                        "pullgate: " + why + " (rule: " + record.fields().rule + ")",
+                                        false, false);
+    co_await send_local_response(stream, response, timeout);
+    record.finish(status, response.body().size());
+}
+
+} // namespace
+
+task<void> serve_client(proxy_context& px, tcp::socket socket) {
+    error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    if (ec)
+        co_return; // already gone
+    socket.set_option(tcp::no_delay(true), ec);
+    beast::tcp_stream stream(std::move(socket));
+    session_info session;
+    session.client = endpoint_text(peer);
+
+    const auto rt = px.current();
+    const auto& limits = rt->settings->cfg.limits;
+    const auto address = *request::parse_ip_address(peer.address().to_string());
+    if (!rt->settings->client_allowed(address))
+        co_return co_await refuse_client(px, stream, session, 403,
+                                         "client " + address.to_string() +
+                                             " is not allowed to use this proxy",
+                                         "clients", limits.header_timeout);
+    std::string refusal;
+    auto ticket = px.connections.admit(address, limits.max_connections,
+                                       limits.max_connections_per_client, refusal);
+    if (!ticket)
+        co_return co_await refuse_client(px, stream, session, 503, refusal, "limits",
+                                         limits.header_timeout);
+
+    connection_handle handle(stream);
+    beast::flat_buffer buffer;
+    plain_upstream_slot upstream;
+    for (bool first = true; !px.draining.load(); first = false) {
+        handle.set_idle(true);
+        auto head = co_await read_request_head(stream, buffer, px.current()->settings->cfg.limits,
+                                               first);
+        handle.set_idle(false);
+        if (head.status == head_status::ok && head.parser->get().method() == http::verb::connect) {
+            co_await run_tunnel(px, stream, buffer, session, std::move(head), handle);
+            co_return;
+        }
+        if (!co_await serve_request(px, stream, buffer, session, upstream, std::move(head)))
+            break;
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+}
+
+} // namespace pullgate::net

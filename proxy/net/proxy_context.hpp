@@ -1,0 +1,45 @@
+// What every connection shares: the current settings snapshot, the TLS
+// contexts, the leaf cache, learned token realms, the audit sink and the
+// counters. Owned by the server; connections hold a reference.
+#pragma once
+
+#include "audit/sink.hpp"
+#include "net/connection_limits.hpp"
+#include "net/asio.hpp"
+#include "request/token_realms.hpp"
+#include "service/settings.hpp"
+#include "tls/leaf_cache.hpp"
+
+#include <atomic>
+#include <memory>
+
+namespace pullgate::net {
+
+// A settings snapshot with the upstream TLS context built from it
+// (upstream.ca_file can change on reload).
+struct runtime {
+    std::shared_ptr<const service::settings> settings;
+    std::shared_ptr<ssl::context> upstream_tls;
+};
+
+class proxy_context {
+public:
+    proxy_context(std::shared_ptr<const runtime> initial, tls::leaf_cache& leaves,
+                  ssl::context& client_tls, audit::sink& audit)
+        : leaves(leaves), client_tls(client_tls), audit(audit), current_(std::move(initial)) {}
+
+    std::shared_ptr<const runtime> current() const { return current_.load(); }
+    void replace(std::shared_ptr<const runtime> next) { current_.store(std::move(next)); }
+
+    tls::leaf_cache& leaves;
+    ssl::context& client_tls; // the server side of intercepted tunnels
+    audit::sink& audit;
+    request::token_realms realms;
+    connection_limits connections;
+    std::atomic<bool> draining{false};
+
+private:
+    std::atomic<std::shared_ptr<const runtime>> current_;
+};
+
+} // namespace pullgate::net

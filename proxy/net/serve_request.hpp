@@ -1,0 +1,103 @@
+// The decision half of an exchange: route the request to one authority,
+// classify it, ask the policy, and either answer locally or hand it to
+// forward_exchange. Used by plain-HTTP connections and by tunnels alike, so
+// both get exactly the same rules.
+#pragma once
+
+#include "net/exchange.hpp"
+#include "service/audit_entry.hpp"
+
+namespace pullgate::net {
+
+// Serves one request whose head has been read. Returns whether the
+// connection may carry another request.
+template <class Client, class Slot>
+task<bool> serve_request(proxy_context& px, Client& client, beast::flat_buffer& buffer,
+                         const session_info& session, Slot& upstream, request_head head) {
+    if (head.status == head_status::closed)
+        co_return false;
+    const auto rt = px.current();
+    const auto& settings = *rt->settings;
+    const auto& limits = settings.cfg.limits;
+    exchange_record record(px.audit, session);
+
+    if (head.status == head_status::timeout) {
+        record.error("no complete request header within limits.header_timeout");
+        record.fields().rule = "limits.header_timeout";
+        co_return co_await answer_locally(client, record, 408, "TIMEOUT",
+                                          "pullgate: request header not received in time", false,
+                                          false, limits.header_timeout);
+    }
+    if (head.status == head_status::refused) {
+        record.error(head.refusal_reason);
+        co_return co_await answer_locally(client, record, head.refusal_status, "UNSUPPORTED",
+                                          "pullgate: refused a malformed request: " +
+                                              head.refusal_reason + " (rule: request.invalid)",
+                                          false, false, limits.header_timeout);
+    }
+
+    auto& parser = *head.parser;
+    auto& req = parser.get();
+    const bool head_request = req.method() == http::verb::head;
+    record.fields().method = std::string(req.method_string());
+    const auto host_header = req[http::field::host];
+    auto route = session.tunnel ? request::route_in_tunnel(*session.tunnel, req.target(), host_header)
+                                : request::route_absolute_http(req.target(), host_header);
+    if (!route || req.find(http::field::upgrade) != req.end()) {
+        const std::string why = route ? "protocol upgrades (WebSocket, h2c) are not relayed"
+                                      : route.error();
+        record.fields().host = session.tunnel ? session.tunnel->host : std::string(host_header);
+        record.error(why);
+        co_return co_await answer_locally(client, record, 400, "UNSUPPORTED",
+                                          "pullgate: refused: " + why + " (rule: request.invalid)",
+                                          head_request, false, limits.header_timeout);
+    }
+    record.fields().host = route->where.host;
+    if (!session.tunnel && !settings.plain_http_ports.contains(route->where.port)) {
+        record.fields().rule = "upstream.connect_ports";
+        record.error("port not allowed");
+        co_return co_await answer_locally(
+            client, record, 403, "DENIED",
+            "pullgate: port " + std::to_string(route->where.port) +
+                " is not an allowed destination port (rule: upstream.connect_ports)",
+            head_request, false, limits.header_timeout);
+    }
+
+    request::http_request_view view{req.method_string(), route->where, session.over,
+                                    route->origin_target, {}};
+    std::optional<std::string> form_body;
+    if (request::is_token_form_post(view, px.realms)) {
+        form_body = co_await read_small_body(client, buffer, parser, 64 * 1024, limits.header_timeout);
+        if (!form_body) {
+            record.error("token request body too large or unreadable");
+            co_return co_await answer_locally(client, record, 400, "UNSUPPORTED",
+                                              "pullgate: token request body too large or "
+                                              "unreadable (rule: request.invalid)",
+                                              false, false, limits.header_timeout);
+        }
+        view.form_body = *form_body;
+    }
+    const auto info = request::classify(view, px.realms);
+    const auto decision = settings.decider.decide(info, policy::identity{session.user});
+    service::describe_request(record.fields(), info);
+    service::describe_decision(record.fields(), decision);
+
+    if (decision.blocks()) {
+        // A refused request's body is never read: close rather than skip it.
+        const bool keep = parser.keep_alive() && parser.is_done() && !px.draining.load();
+        co_return co_await answer_locally(client, record, decision.status, decision.error_code,
+                                          decision.message, head_request, keep,
+                                          limits.header_timeout);
+    }
+    if (auto failure = co_await upstream.ready(*rt, route->where)) {
+        record.error(failure->reason);
+        co_return co_await answer_locally(client, record, failure->status, "UNAVAILABLE",
+                                          "pullgate: " + failure->reason, head_request, false,
+                                          limits.header_timeout);
+    }
+    record.fields().upstream = upstream.address();
+    co_return co_await forward_exchange(px, client, buffer, parser, *route, info, form_body,
+                                        upstream, record, limits);
+}
+
+} // namespace pullgate::net

@@ -1,0 +1,153 @@
+#include "net/tunnel.hpp"
+
+#include "net/exchange_record.hpp"
+#include "net/local_response.hpp"
+#include "net/serve_request.hpp"
+#include "net/tls_contexts.hpp"
+#include "net/upstream_slot.hpp"
+
+#include <openssl/ssl.h>
+
+namespace pullgate::net {
+namespace {
+
+// A fatal handshake_failure alert (RFC 8446 6, RFC 5246 7.2): what a
+// client that tried TLS towards a plain-HTTP registry gets, so that it
+// falls back to plain HTTP, which then comes through the proxy in the open
+// and is decided like every other request.
+constexpr unsigned char handshake_failure_alert[] = {21, 3, 3, 0, 2, 2, 40};
+
+void describe_connect(audit::record& r, const request::authority& where) {
+    r.method = "CONNECT";
+    r.host = where.host;
+    r.registry = request::registry_name(where, request::scheme::https);
+    r.kind = "connect";
+    r.action = "other";
+}
+
+task<void> refuse_connect(beast::tcp_stream& client, exchange_record& record, int status,
+                          std::string_view code, const std::string& message,
+                          std::chrono::milliseconds timeout) {
+    record.fields().decision = "deny";
+    auto response = make_error_response(status, code, message, false, false);
+    co_await send_local_response(client, response, timeout);
+    record.finish(status, response.body().size());
+}
+
+task<bool> answer_connect(beast::tcp_stream& client, std::chrono::milliseconds timeout) {
+    static constexpr std::string_view established = "HTTP/1.1 200 Connection established\r\n\r\n";
+    client.expires_after(timeout);
+    auto [ec, n] = co_await asio::async_write(client, asio::buffer(established), use_nothrow);
+    co_return !ec;
+}
+
+task<void> refuse_client_tls(beast::tcp_stream& client, beast::flat_buffer& buffer,
+                             std::chrono::milliseconds timeout) {
+    if (buffer.size() == 0) {
+        client.expires_after(timeout);
+        auto [ec, n] = co_await client.async_read_some(buffer.prepare(4096), use_nothrow);
+        buffer.commit(n);
+    }
+    client.expires_after(timeout);
+    co_await asio::async_write(client, asio::buffer(handshake_failure_alert), use_nothrow);
+}
+
+} // namespace
+
+task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_buffer& buffer,
+                      session_info session, request_head connect_head,
+                      connection_handle& handle) {
+    const auto rt = px.current();
+    const auto& limits = rt->settings->cfg.limits;
+    exchange_record record(px.audit, session);
+    record.fields().method = "CONNECT";
+    record.fields().kind = "connect";
+
+    auto where = request::parse_connect_authority(connect_head.parser->get().target());
+    if (!where) {
+        record.fields().host = std::string(connect_head.parser->get().target());
+        record.error(where.error());
+        co_return co_await refuse_connect(client, record, 400, "UNSUPPORTED",
+                                          "pullgate: bad CONNECT target: " + where.error() +
+                                              " (rule: request.invalid)",
+                                          limits.header_timeout);
+    }
+    describe_connect(record.fields(), *where);
+    if (!rt->settings->connect_ports.contains(where->port)) {
+        record.fields().rule = "upstream.connect_ports";
+        record.error("port not allowed");
+        co_return co_await refuse_connect(
+            client, record, 403, "DENIED",
+            "pullgate: CONNECT to " + where->to_string() +
+                " refused: port not allowed (rule: upstream.connect_ports)",
+            limits.header_timeout);
+    }
+
+    auto upstream = co_await connect_tls(*rt, *where);
+    record.fields().upstream = upstream.address;
+    if (upstream.not_tls) {
+        record.fields().decision = "allow";
+        record.fields().rule = "default";
+        record.error(upstream.failure->reason + "; refused the client's TLS so it can fall back "
+                                                "to plain HTTP");
+        if (co_await answer_connect(client, limits.header_timeout))
+            co_await refuse_client_tls(client, buffer, limits.handshake_timeout);
+        record.finish(200, 0);
+        co_return;
+    }
+    if (upstream.failure) {
+        record.fields().rule = upstream.failure->rule;
+        record.error(upstream.failure->reason);
+        co_return co_await refuse_connect(
+            client, record, upstream.failure->status, "UNAVAILABLE",
+            "pullgate: " + upstream.failure->reason + " (rule: " + upstream.failure->rule + ")",
+            limits.header_timeout);
+    }
+    if (!co_await answer_connect(client, limits.header_timeout)) {
+        record.fields().decision = "allow";
+        co_return (void)record.fail_closed(200, "client went away after CONNECT");
+    }
+
+    tls_stream tls(std::move(client), px.client_tls);
+    handle.rebind(beast::get_lowest_layer(tls));
+    SSL* ssl = tls.native_handle();
+    const auto leaf = px.leaves.get(where->host, where->kind == request::host_kind::dns
+                                                     ? tls::san_type::dns
+                                                     : tls::san_type::ip);
+    SSL_use_certificate(ssl, leaf->cert.get());
+    SSL_use_PrivateKey(ssl, px.leaves.key());
+    server_name_check sni{where->host, {}, false};
+    expect_server_name(ssl, &sni);
+    beast::get_lowest_layer(tls).expires_after(limits.handshake_timeout);
+    auto [handshake_error, used] =
+        co_await tls.async_handshake(ssl::stream_base::server, buffer.data(), use_nothrow);
+    expect_server_name(ssl, nullptr);
+    if (handshake_error) {
+        record.fields().decision = sni.mismatch ? "deny" : "allow";
+        record.fields().rule = sni.mismatch ? "tunnel.sni" : "default";
+        record.error(sni.mismatch ? "TLS server name " + sni.offered +
+                                        " does not match the CONNECT host " + where->host
+                                  : "client TLS handshake failed: " + handshake_error.message());
+        record.finish(200, 0);
+        co_return;
+    }
+    buffer.consume(used);
+    // An established tunnel is not logged by itself: each request inside
+    // it gets its own record.
+    record.discard();
+
+    session.over = request::scheme::https;
+    session.tunnel = *where;
+    tls_upstream_slot slot(*where, std::move(upstream));
+    for (bool first = true; !px.draining.load(); first = false) {
+        handle.set_idle(true);
+        auto head = co_await read_request_head(tls, buffer, px.current()->settings->cfg.limits, first);
+        handle.set_idle(false);
+        if (!co_await serve_request(px, tls, buffer, session, slot, std::move(head)))
+            break;
+    }
+    beast::get_lowest_layer(tls).expires_after(limits.handshake_timeout);
+    co_await tls.async_shutdown(use_nothrow);
+}
+
+} // namespace pullgate::net

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian package pullgate needs to build (and, with --test,
+# to run its test suite). Idempotent: packages already present are skipped
+# by apt itself. Debian 12 packages only; nothing is downloaded from elsewhere.
+set -euo pipefail
+
+build_packages=(
+    build-essential pkg-config meson ninja-build
+    libboost1.81-dev libssl-dev libyaml-cpp-dev libfmt-dev doctest-dev
+    ca-certificates openssl
+)
+test_packages=(
+    docker-registry skopeo podman docker.io containerd curl jq
+    python3 python3-yaml haproxy iproute2 util-linux procps
+    clang libclang-rt-14-dev
+)
+
+want=("${build_packages[@]}")
+if [[ "${1:-}" == "--test" ]]; then
+    want+=("${test_packages[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
