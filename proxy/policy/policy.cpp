@@ -190,9 +190,10 @@ decision compiled_policy::decide_canonical(const request::request_info& request,
 
 decision compiled_policy::decide_other_host(const request::request_info& request) const {
     // A non-registry path on a listed registry's host (Docker Hub's blob
-    // CDN). A "*" entry does not count: with it, other_hosts deny would
-    // otherwise allow every host.
-    if (!request.registry.empty() && is_listed(request.registry, false)) {
+    // CDN), read-only: an upload to a CDN bucket host is not a pull. A "*"
+    // entry does not count: with it, other_hosts deny would otherwise allow
+    // every host.
+    if (!request.registry.empty() && request.read_only && is_listed(request.registry, false)) {
         return allowed(rule_id::registries, "registry host");
     }
     if (other_hosts_allow) {

@@ -353,12 +353,17 @@ request_info classify_token(request_info info, const http_request_view& request,
     return info;
 }
 
+bool is_docker_hub_web_api(const authority& where) {
+    return where.host == "hub.docker.com" && where.port == 443;
+}
+
 } // namespace
 
 request_info classify(const http_request_view& request, const token_realms& realms) {
     request_info info;
     info.host = request.where.host;
     info.registry = registry_name(request.where, request.over);
+    info.read_only = request.method == "GET" || request.method == "HEAD";
     // A target that cannot be read for certain might be read by the
     // upstream as a registry path: refuse it rather than call it "other".
     auto target = parse_target(request.target);
@@ -369,6 +374,12 @@ request_info classify(const http_request_view& request, const token_realms& real
     // /v2/auth) and would otherwise be refused as unknown endpoints.
     if (auto registry = realms.registry_for(request.where, target->path)) {
         return classify_token(std::move(info), request, *target, std::move(*registry));
+    }
+    // Docker Hub's web API (sign-in, search) lives under /v2/ on
+    // hub.docker.com but serves no image content: Docker Desktop needs it,
+    // and it is an ordinary host for policy (other_hosts).
+    if (is_docker_hub_web_api(request.where)) {
+        return info;
     }
     if (looks_like_registry_path(target->path)) {
         return classify_registry(std::move(info), request.method, *target);

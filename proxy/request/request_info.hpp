@@ -36,6 +36,10 @@ struct request_info {
     action act = action::other;
     std::string host;       // canonical upstream host, without port
     std::string registry;   // canonical registry ("docker.io", "ghcr.io", "host:5000")
+    // GET or HEAD: the request cannot carry data out. Policy allows only
+    // such requests on a listed registry's non-registry paths (its blob
+    // CDN), so that a CDN host is never a way to upload.
+    bool read_only = false;
     std::string repository; // primary repository, empty when none
     std::string reference;  // tag or digest of the primary repository, when present
     // Every repository the request touches, primary first. Empty for

@@ -332,6 +332,18 @@ TEST_CASE("requests outside /v2/ are other requests") {
     }
 }
 
+TEST_CASE("Docker Hub's web API under hub.docker.com/v2/ is an ordinary host, not a registry") {
+    for (const std::string target : {"/v2/users/login", "/v2/repositories/library/nginx/tags"}) {
+        CAPTURE(target);
+        auto got = run({"POST", "hub.docker.com:443", target});
+        CHECK_FALSE(got.invalid.has_value());
+        CHECK(got.what == kind::other);
+        CHECK(got.registry == "hub.docker.com");
+        CHECK_FALSE(got.read_only);
+    }
+    CHECK(run({"GET", "hub.docker.com:443", "/v2/x"}).read_only);
+}
+
 TEST_CASE("Docker Hub repositories always have a namespace") {
     auto short_name = run({"GET", "registry-1.docker.io:443", "/v2/nginx/manifests/latest"});
     REQUIRE(short_name.invalid.has_value());

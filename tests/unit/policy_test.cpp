@@ -94,6 +94,12 @@ request_info bare(kind what, const std::string& registry) {
 request_info other_host(const std::string& host, const std::string& registry) {
     auto r = bare(kind::other, registry);
     r.host = host;
+    r.read_only = true;
+    return r;
+}
+request_info upload_to_host(const std::string& host, const std::string& registry) {
+    auto r = other_host(host, registry);
+    r.read_only = false;
     return r;
 }
 request_info invalid(const std::string& why) {
@@ -210,6 +216,7 @@ TEST_CASE("requests that are not registry requests follow other_hosts") {
         {"an allow-list name ignores case", other_host("example.org", "example.org:8443"), {"allow", true, "other_hosts"}, deny_others},
         {"a listed registry's CDN host", other_host("production.cloudflare.docker.com", "docker.io"), {"allow", true, "registries"}, deny_others},
         {"a listed registry's own host", other_host("ghcr.io", "ghcr.io"), {"allow", true, "registries"}, deny_others},
+        {"an upload to a listed registry's CDN host follows other_hosts", upload_to_host("x.r2.cloudflarestorage.com", "docker.io"), {"deny", true, "other_hosts"}, deny_others},
         {"a star registry does not list every host", other_host("example.com", "example.com"), {"deny", true, "other_hosts"}, [](auto& p) { p.registries = {"*"}; p.other_hosts.allow = false; }},
         {"a star registry still lists the CDN host for registry requests", blob("docker.io", "library/alpine"), {"allow", true, "docker_hub.official", "official"}, [](auto& p) { p.registries = {"*"}; p.other_hosts.allow = false; }},
         {"the CDN host of an unlisted registry", other_host("production.cloudflare.docker.com", "docker.io"), {"deny", true, "other_hosts"}, [](auto& p) { p.registries = {"ghcr.io"}; p.other_hosts.allow = false; }},
