@@ -1,5 +1,7 @@
 #include "app/admin_routes.hpp"
 
+#include "metrics/exposition.hpp"
+
 namespace pullgate::app {
 namespace {
 
@@ -27,6 +29,11 @@ net::admin_response answer_admin(const net::admin_request& request, const admin_
                              : text(http::status::service_unavailable, "not ready\n");
     if (path == "/ca.crt")
         return text(http::status::ok, state.ca_pem, "application/x-pem-file");
+    if (path == "/metrics")
+        return text(http::status::ok, state.metrics(), metrics::content_type);
+    if (path == "/proxy.pac")
+        return text(http::status::ok, state.pac(request[http::field::host]),
+                    "application/x-ns-proxy-autoconfig");
     return text(http::status::not_found, "not found\n");
 }
 

@@ -5,6 +5,7 @@
 #include "log/log.hpp"
 #include "net/server.hpp"
 #include "net/tls_contexts.hpp"
+#include "service/pac_file.hpp"
 #include "tls/ca.hpp"
 #include "version.hpp"
 
@@ -48,30 +49,38 @@ void warn_about_restart_only_changes(const config::config& before, const config:
 
 class reloader {
 public:
-    reloader(std::optional<std::string> path, net::proxy_context& px) : path_(std::move(path)), px_(px) {}
+    reloader(std::optional<std::string> path, net::proxy_context& px)
+        : path_(std::move(path)), px_(px) {}
 
     void reload() {
+        const bool ok = try_reload();
+        px_.metrics.config_reload(ok);
+    }
+
+private:
+    bool try_reload() {
         auto loaded = load_settings(path_);
         log_diagnostics(loaded.diagnostics);
         if (!loaded.settings) {
             log::error("configuration reload from {} rejected; the previous configuration stays "
                        "in force",
                        loaded.label);
-            return;
+            return false;
         }
         try {
             auto next = make_runtime(loaded.settings);
             warn_about_restart_only_changes(px_.current()->settings->cfg, loaded.settings->cfg);
             px_.replace(std::move(next));
             log::info("configuration reloaded from {}", loaded.label);
+            return true;
         } catch (const std::exception& e) {
             log::error("configuration reload rejected: {}; the previous configuration stays in "
                        "force",
                        e.what());
+            return false;
         }
     }
 
-private:
     std::optional<std::string> path_;
     net::proxy_context& px_;
 };
@@ -105,12 +114,24 @@ int serve_command(const std::optional<std::string>& config_path) {
                            cfg.limits.certificate_cache);
     auto client_tls = net::make_client_facing_context();
     audit::sink audit(cfg.audit_log);
-    net::proxy_context px(make_runtime(loaded.settings), leaves, *client_tls, audit);
+    metrics::registry metrics({version, std::chrono::system_clock::now()});
+    metrics.set_certificate_cache([&leaves] {
+        return metrics::certificate_cache_counts{leaves.hits(), leaves.misses()};
+    });
+    net::proxy_context px(make_runtime(loaded.settings), leaves, *client_tls, audit, metrics);
 
     net::server server(px, cfg.threads);
     server.listen(to_endpoint(cfg.listen));
     if (cfg.admin) {
-        admin_state state{[&] { return server.listening() && !px.draining.load(); }, ca_pem};
+        admin_state state{
+            [&] { return server.listening() && !px.draining.load(); },
+            ca_pem,
+            [&] { return metrics.exposition(); },
+            [&](std::string_view host) {
+                const auto settings = px.current()->settings;
+                return service::make_pac_file(
+                    settings->cfg.policy, service::advertised_proxy(settings->cfg.listen, host));
+            }};
         server.listen_admin(to_endpoint(*cfg.admin),
                             [state](const net::admin_request& r) { return answer_admin(r, state); });
     }

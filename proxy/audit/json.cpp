@@ -1,5 +1,7 @@
 #include "audit/json.hpp"
 
+#include "util/utf8.hpp"
+
 #include <array>
 #include <cstdint>
 
@@ -7,31 +9,6 @@ namespace pullgate::audit {
 namespace {
 
 constexpr std::string_view replacement = "\\ufffd";
-
-// Length of the well-formed UTF-8 sequence at the start of `s`, or 0
-// (RFC 3629 section 4: no overlong forms, no surrogates, max U+10FFFF).
-std::size_t utf8_sequence_length(std::string_view s) {
-    const auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(s[i]); };
-    const auto continuation = [&](std::size_t i) { return i < s.size() && (byte(i) & 0xC0) == 0x80; };
-    const std::uint8_t lead = byte(0);
-    if (lead >= 0xC2 && lead <= 0xDF)
-        return continuation(1) ? 2 : 0;
-    if (lead >= 0xE0 && lead <= 0xEF) {
-        if (!continuation(1) || !continuation(2))
-            return 0;
-        if ((lead == 0xE0 && byte(1) < 0xA0) || (lead == 0xED && byte(1) > 0x9F))
-            return 0;
-        return 3;
-    }
-    if (lead >= 0xF0 && lead <= 0xF4) {
-        if (!continuation(1) || !continuation(2) || !continuation(3))
-            return 0;
-        if ((lead == 0xF0 && byte(1) < 0x90) || (lead == 0xF4 && byte(1) > 0x8F))
-            return 0;
-        return 4;
-    }
-    return 0;
-}
 
 } // namespace
 

@@ -21,7 +21,7 @@ std::string endpoint_text(const tcp::endpoint& e) {
 task<void> refuse_client(proxy_context& px, beast::tcp_stream& stream, const session_info& session,
                          int status, const std::string& why, std::string rule,
                          std::chrono::milliseconds timeout) {
-    exchange_record record(px.audit, session);
+    exchange_record record(px.audit, px.metrics, session);
     record.fields().kind = "connect";
     record.fields().rule = std::move(rule);
     record.error(why);
@@ -59,9 +59,10 @@ task<void> serve_client(proxy_context& px, tcp::socket socket) {
         co_return co_await refuse_client(px, stream, session, 503, refusal, "limits",
                                          limits.header_timeout);
 
+    const auto gauge = px.metrics.track_connection(metrics::peer::client);
     connection_handle handle(stream);
     beast::flat_buffer buffer;
-    plain_upstream_slot upstream;
+    plain_upstream_slot upstream(px.metrics);
     for (bool first = true; !px.draining.load(); first = false) {
         handle.set_idle(true);
         auto head = co_await read_request_head(stream, buffer, px.current()->settings->cfg.limits,

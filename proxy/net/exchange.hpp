@@ -119,9 +119,11 @@ task<bool> forward_exchange(proxy_context& px, Client& client, beast::flat_buffe
         beast::get_lowest_layer(up).expires_after(limits.upstream_timeout);
         std::tie(send_error, std::ignore) =
             co_await asio::async_write(up, asio::buffer(*form_body), use_nothrow);
+        px.metrics.add_relayed_bytes(metrics::direction::upstream, form_body->size());
     } else if (!send_error && body_follows) {
         const auto sent = co_await relay_body(client, buffer, parser, up, request_framing,
                                               limits.upstream_timeout);
+        px.metrics.add_relayed_bytes(metrics::direction::upstream, sent.bytes);
         if (sent.status == relay_status::read_failed) {
             upstream.discard();
             co_return record.fail_closed(0, "client stopped sending the request body: " +
@@ -178,6 +180,7 @@ task<bool> forward_exchange(proxy_context& px, Client& client, beast::flat_buffe
     if (!response_parser->is_done())
         relayed = co_await relay_body(up, upstream.buffer(), *response_parser, client, body_framing,
                                       limits.upstream_timeout);
+    px.metrics.add_relayed_bytes(metrics::direction::client, relayed.bytes);
     if (relayed.status != relay_status::done || !response_parser->keep_alive())
         upstream.discard();
     if (relayed.status != relay_status::done) {

@@ -2,8 +2,9 @@
 
 namespace pullgate::net {
 
-exchange_record::exchange_record(audit::sink& sink, const session_info& session)
-    : sink_(sink), started_(std::chrono::steady_clock::now()) {
+exchange_record::exchange_record(audit::sink& sink, metrics::registry& metrics,
+                                 const session_info& session)
+    : sink_(sink), metrics_(metrics), started_(std::chrono::steady_clock::now()) {
     record_.time = std::chrono::system_clock::now();
     record_.client = session.client;
     record_.user = session.user;
@@ -33,6 +34,7 @@ void exchange_record::finish(int status, std::uint64_t bytes) {
     record_.duration_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
             .count();
+    metrics_.observe_request(record_);
     sink_.write(record_);
 }
 

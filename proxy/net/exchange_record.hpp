@@ -5,6 +5,7 @@
 
 #include "audit/record.hpp"
 #include "audit/sink.hpp"
+#include "metrics/metrics.hpp"
 #include "net/session_info.hpp"
 
 #include <chrono>
@@ -14,7 +15,7 @@ namespace pullgate::net {
 
 class exchange_record {
 public:
-    exchange_record(audit::sink& sink, const session_info& session);
+    exchange_record(audit::sink& sink, metrics::registry& metrics, const session_info& session);
     ~exchange_record();
     exchange_record(const exchange_record&) = delete;
     exchange_record& operator=(const exchange_record&) = delete;
@@ -30,6 +31,7 @@ public:
 
 private:
     audit::sink& sink_;
+    metrics::registry& metrics_;
     audit::record record_;
     std::chrono::steady_clock::time_point started_;
     bool written_ = false;

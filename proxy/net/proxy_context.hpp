@@ -4,6 +4,7 @@
 #pragma once
 
 #include "audit/sink.hpp"
+#include "metrics/metrics.hpp"
 #include "net/connection_limits.hpp"
 #include "net/asio.hpp"
 #include "request/token_realms.hpp"
@@ -25,8 +26,9 @@ struct runtime {
 class proxy_context {
 public:
     proxy_context(std::shared_ptr<const runtime> initial, tls::leaf_cache& leaves,
-                  ssl::context& client_tls, audit::sink& audit)
-        : leaves(leaves), client_tls(client_tls), audit(audit), current_(std::move(initial)) {}
+                  ssl::context& client_tls, audit::sink& audit, metrics::registry& metrics)
+        : leaves(leaves), client_tls(client_tls), audit(audit), metrics(metrics),
+          current_(std::move(initial)) {}
 
     std::shared_ptr<const runtime> current() const { return current_.load(); }
     void replace(std::shared_ptr<const runtime> next) { current_.store(std::move(next)); }
@@ -34,6 +36,7 @@ public:
     tls::leaf_cache& leaves;
     ssl::context& client_tls; // the server side of intercepted tunnels
     audit::sink& audit;
+    metrics::registry& metrics;
     request::token_realms realms;
     connection_limits connections;
     std::atomic<bool> draining{false};

@@ -19,7 +19,7 @@ task<bool> serve_request(proxy_context& px, Client& client, beast::flat_buffer& 
     const auto rt = px.current();
     const auto& settings = *rt->settings;
     const auto& limits = settings.cfg.limits;
-    exchange_record record(px.audit, session);
+    exchange_record record(px.audit, px.metrics, session);
 
     if (head.status == head_status::timeout) {
         record.error("no complete request header within limits.header_timeout");

@@ -59,7 +59,7 @@ task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_
                       connection_handle& handle) {
     const auto rt = px.current();
     const auto& limits = rt->settings->cfg.limits;
-    exchange_record record(px.audit, session);
+    exchange_record record(px.audit, px.metrics, session);
     record.fields().method = "CONNECT";
     record.fields().kind = "connect";
 
@@ -83,7 +83,7 @@ task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_
             limits.header_timeout);
     }
 
-    auto upstream = co_await connect_tls(*rt, *where);
+    auto upstream = co_await connect_tls(*rt, px.metrics, *where);
     record.fields().upstream = upstream.address;
     if (upstream.not_tls) {
         record.fields().decision = "allow";
@@ -119,6 +119,7 @@ task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_
     server_name_check sni{where->host, {}, false};
     expect_server_name(ssl, &sni);
     beast::get_lowest_layer(tls).expires_after(limits.handshake_timeout);
+    const auto handshake_started = std::chrono::steady_clock::now();
     auto [handshake_error, used] =
         co_await tls.async_handshake(ssl::stream_base::server, buffer.data(), use_nothrow);
     expect_server_name(ssl, nullptr);
@@ -132,13 +133,14 @@ task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_
         co_return;
     }
     buffer.consume(used);
+    px.metrics.observe_tls_handshake(std::chrono::steady_clock::now() - handshake_started);
     // An established tunnel is not logged by itself: each request inside
     // it gets its own record.
     record.discard();
 
     session.over = request::scheme::https;
     session.tunnel = *where;
-    tls_upstream_slot slot(*where, std::move(upstream));
+    tls_upstream_slot slot(px.metrics, *where, std::move(upstream));
     for (bool first = true; !px.draining.load(); first = false) {
         handle.set_idle(true);
         auto head = co_await read_request_head(tls, buffer, px.current()->settings->cfg.limits, first);

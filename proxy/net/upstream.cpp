@@ -102,7 +102,9 @@ upstream_failure describe_handshake_failure(const error_code& ec, SSL* ssl,
 
 } // namespace
 
-task<tcp_connection> connect_tcp(const runtime& rt, const request::authority& where) {
+task<tcp_connection> connect_tcp(const runtime& rt, metrics::registry& metrics,
+                                 const request::authority& where) {
+    const auto started = std::chrono::steady_clock::now();
     tcp_connection out;
     const auto& s = *rt.settings;
     auto addresses = co_await resolve(s, where);
@@ -122,15 +124,20 @@ task<tcp_connection> connect_tcp(const runtime& rt, const request::authority& wh
                                                               where.to_string(), ec.message())};
         co_return out;
     }
-    stream->socket().set_option(tcp::no_delay(true));
+    error_code ignored;
+    stream->socket().set_option(tcp::no_delay(true), ignored);
     out.address = endpoint_text(endpoint);
     out.stream = std::move(stream);
+    out.gauge = std::make_unique<metrics::connection_gauge>(metrics, metrics::peer::upstream);
+    metrics.observe_upstream_connect(std::chrono::steady_clock::now() - started);
     co_return out;
 }
 
-task<tls_connection> connect_tls(const runtime& rt, const request::authority& where) {
+task<tls_connection> connect_tls(const runtime& rt, metrics::registry& metrics,
+                                 const request::authority& where) {
+    const auto started = std::chrono::steady_clock::now();
     tls_connection out;
-    auto tcp = co_await connect_tcp(rt, where);
+    auto tcp = co_await connect_tcp(rt, metrics, where);
     out.address = tcp.address;
     if (tcp.failure) {
         out.failure = std::move(tcp.failure);
@@ -148,6 +155,8 @@ task<tls_connection> connect_tls(const runtime& rt, const request::authority& wh
         co_return out;
     }
     out.stream = std::move(stream);
+    out.gauge = std::move(tcp.gauge);
+    metrics.observe_upstream_connect(std::chrono::steady_clock::now() - started);
     co_return out;
 }
 

@@ -19,14 +19,19 @@ struct upstream_failure {
     std::string rule = "upstream"; // audit `rule`: "upstream", "egress"
 };
 
+// Counts the connection in pullgate_upstream_connections while it lives.
+using upstream_gauge = std::unique_ptr<metrics::connection_gauge>;
+
 struct tcp_connection {
     std::unique_ptr<beast::tcp_stream> stream;
+    upstream_gauge gauge;
     std::string address; // "10.0.0.5:443", for the audit record
     std::optional<upstream_failure> failure;
 };
 
 struct tls_connection {
     std::unique_ptr<tls_stream> stream;
+    upstream_gauge gauge;
     std::string address;
     std::optional<upstream_failure> failure;
     // The upstream answered the ClientHello with something that is not TLS
@@ -34,7 +39,10 @@ struct tls_connection {
     bool not_tls = false;
 };
 
-task<tcp_connection> connect_tcp(const runtime& rt, const request::authority& where);
-task<tls_connection> connect_tls(const runtime& rt, const request::authority& where);
+// Both observe pullgate_upstream_connect_seconds for connections made.
+task<tcp_connection> connect_tcp(const runtime& rt, metrics::registry& metrics,
+                                 const request::authority& where);
+task<tls_connection> connect_tls(const runtime& rt, metrics::registry& metrics,
+                                 const request::authority& where);
 
 } // namespace pullgate::net

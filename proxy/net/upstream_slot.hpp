@@ -17,9 +17,9 @@ class tls_upstream_slot {
 public:
     using stream_type = tls_stream;
 
-    tls_upstream_slot(request::authority where, tls_connection first)
-        : where_(std::move(where)), stream_(std::move(first.stream)),
-          address_(std::move(first.address)) {}
+    tls_upstream_slot(metrics::registry& metrics, request::authority where, tls_connection first)
+        : metrics_(metrics), where_(std::move(where)), stream_(std::move(first.stream)),
+          gauge_(std::move(first.gauge)), address_(std::move(first.address)) {}
 
     task<std::optional<upstream_failure>> ready(const runtime& rt, const request::authority& where) {
         if (!(where == where_))
@@ -27,10 +27,11 @@ public:
                                        "request.invalid"};
         if (stream_)
             co_return std::nullopt;
-        auto connection = co_await connect_tls(rt, where_);
+        auto connection = co_await connect_tls(rt, metrics_, where_);
         if (connection.failure)
             co_return std::move(connection.failure);
         stream_ = std::move(connection.stream);
+        gauge_ = std::move(connection.gauge);
         address_ = std::move(connection.address);
         buffer_.clear();
         co_return std::nullopt;
@@ -39,11 +40,16 @@ public:
     tls_stream& stream() { return *stream_; }
     beast::flat_buffer& buffer() { return buffer_; }
     const std::string& address() const { return address_; }
-    void discard() { stream_.reset(); }
+    void discard() {
+        stream_.reset();
+        gauge_.reset();
+    }
 
 private:
+    metrics::registry& metrics_;
     request::authority where_;
     std::unique_ptr<tls_stream> stream_;
+    upstream_gauge gauge_;
     std::string address_;
     beast::flat_buffer buffer_;
 };
@@ -52,14 +58,17 @@ class plain_upstream_slot {
 public:
     using stream_type = beast::tcp_stream;
 
+    explicit plain_upstream_slot(metrics::registry& metrics) : metrics_(metrics) {}
+
     task<std::optional<upstream_failure>> ready(const runtime& rt, const request::authority& where) {
         if (stream_ && where_ && *where_ == where)
             co_return std::nullopt;
         discard();
-        auto connection = co_await connect_tcp(rt, where);
+        auto connection = co_await connect_tcp(rt, metrics_, where);
         if (connection.failure)
             co_return std::move(connection.failure);
         stream_ = std::move(connection.stream);
+        gauge_ = std::move(connection.gauge);
         address_ = std::move(connection.address);
         where_ = where;
         buffer_.clear();
@@ -71,12 +80,15 @@ public:
     const std::string& address() const { return address_; }
     void discard() {
         stream_.reset();
+        gauge_.reset();
         where_.reset();
     }
 
 private:
+    metrics::registry& metrics_;
     std::optional<request::authority> where_;
     std::unique_ptr<beast::tcp_stream> stream_;
+    upstream_gauge gauge_;
     std::string address_;
     beast::flat_buffer buffer_;
 };
