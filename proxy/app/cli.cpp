@@ -1,6 +1,7 @@
 #include "app/cli.hpp"
 
 #include "app/commands.hpp"
+#include "app/passwd_command.hpp"
 #include "version.hpp"
 
 #include <fmt/format.h>
@@ -23,6 +24,8 @@ Usage:
   pullgate explain [--config FILE] [--user NAME] IMAGE
                                       show the decision for `docker pull IMAGE`
                                       (exit 0 allow, 3 deny)
+  pullgate passwd USER                read a password on stdin, print a users-file
+                                      line `USER:$scrypt$…` (see docs/authentication.md)
   pullgate --version                  print the version
   pullgate --help                     print this help
 
@@ -102,6 +105,11 @@ int dispatch(const std::vector<std::string>& args) {
         if (!options.positional.empty())
             throw usage_error(fmt::format("unexpected argument {}", options.positional[0]));
         return ca_init_command(options.dir.value_or("certs"));
+    }
+    if (command == "passwd") {
+        if (args.size() != 2 || args[1].rfind("--", 0) == 0)
+            throw usage_error("passwd needs exactly one USER");
+        return passwd_command(args[1]);
     }
     if (command == "explain") {
         const auto options = parse_options(args, 1, {"config", "user"});

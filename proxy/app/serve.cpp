@@ -4,6 +4,7 @@
 #include "app/config_source.hpp"
 #include "log/log.hpp"
 #include "net/server.hpp"
+#include "auth/users_file.hpp"
 #include "net/tls_contexts.hpp"
 #include "service/pac_file.hpp"
 #include "tls/ca.hpp"
@@ -24,9 +25,23 @@ net::tcp::endpoint to_endpoint(const std::string& text) {
     return {asio::ip::make_address(address->host), address->port};
 }
 
+// Throws std::runtime_error naming the file when upstream.ca_file or the
+// users file cannot be loaded: the whole configuration is then rejected.
 std::shared_ptr<const net::runtime> make_runtime(std::shared_ptr<const service::settings> s) {
     auto upstream_tls = net::make_upstream_context(s->cfg.upstream.ca_file);
-    return std::make_shared<const net::runtime>(net::runtime{std::move(s), std::move(upstream_tls)});
+    std::shared_ptr<auth::verifier> proxy_auth;
+    if (s->cfg.auth) {
+        auto users = auth::load_users_file(s->cfg.auth->users_file);
+        if (!users)
+            throw std::runtime_error("cannot use auth.users_file: " + users.error());
+        for (const auto& warning : users->warnings)
+            log::warning("{}", warning);
+        log::info("proxy authentication on: {} users from {}", users->users.size(),
+                  s->cfg.auth->users_file);
+        proxy_auth = std::make_shared<auth::verifier>(std::move(*users));
+    }
+    return std::make_shared<const net::runtime>(
+        net::runtime{std::move(s), std::move(upstream_tls), std::move(proxy_auth)});
 }
 
 void log_diagnostics(const std::vector<config::diagnostic>& diagnostics) {
@@ -118,7 +133,9 @@ int serve_command(const std::optional<std::string>& config_path) {
     metrics.set_certificate_cache([&leaves] {
         return metrics::certificate_cache_counts{leaves.hits(), leaves.misses()};
     });
-    net::proxy_context px(make_runtime(loaded.settings), leaves, *client_tls, audit, metrics);
+    asio::thread_pool auth_pool(2);
+    net::proxy_context px(make_runtime(loaded.settings), leaves, *client_tls, audit, metrics,
+                          auth_pool);
 
     net::server server(px, cfg.threads);
     server.listen(to_endpoint(cfg.listen));

@@ -71,6 +71,7 @@ std::string to_json_line(const record& r) {
     w.optional_field("hub_user", r.hub_user);
     w.optional_field("error", r.error);
     w.optional_field("upstream", r.upstream);
+    w.optional_field("user_agent", r.user_agent);
     return std::move(w).finish();
 }
 

@@ -33,6 +33,7 @@ struct record {
     // Extensions (documented in docs/audit-log.md).
     std::optional<std::string> error;    // what went wrong, when something did
     std::optional<std::string> upstream; // upstream address actually connected to
+    std::optional<std::string> user_agent; // the client's User-Agent, at most 256 bytes
 };
 
 // One JSON object and a trailing newline. Fields in SPEC order, then the

@@ -3,6 +3,7 @@
 #include "net/connection_registry.hpp"
 #include "net/exchange_record.hpp"
 #include "net/local_response.hpp"
+#include "net/proxy_auth.hpp"
 #include "net/serve_request.hpp"
 #include "net/tunnel.hpp"
 #include "net/upstream_slot.hpp"
@@ -20,11 +21,10 @@ std::string endpoint_text(const tcp::endpoint& e) {
 // Refuses a connection without reading from it.
 task<void> refuse_client(proxy_context& px, beast::tcp_stream& stream, const session_info& session,
                          int status, const std::string& why, std::string rule,
-                         std::chrono::milliseconds timeout) {
+                         std::string reason, std::chrono::milliseconds timeout) {
     exchange_record record(px.audit, px.metrics, session);
     record.fields().kind = "connect";
-    record.fields().rule = std::move(rule);
-    record.error(why);
+    record.refused(std::move(rule), std::move(reason), why);
     auto response = make_error_response(status, "DENIED",
                                         "pullgate: " + why + " (rule: " + record.fields().rule + ")",
                                         false, false);
@@ -51,13 +51,13 @@ task<void> serve_client(proxy_context& px, tcp::socket socket) {
         co_return co_await refuse_client(px, stream, session, 403,
                                          "client " + address.to_string() +
                                              " is not allowed to use this proxy",
-                                         "clients", limits.header_timeout);
+                                         "clients", "client not allowed", limits.header_timeout);
     std::string refusal;
     auto ticket = px.connections.admit(address, limits.max_connections,
                                        limits.max_connections_per_client, refusal);
     if (!ticket)
         co_return co_await refuse_client(px, stream, session, 503, refusal, "limits",
-                                         limits.header_timeout);
+                                         "connection limit reached", limits.header_timeout);
 
     const auto gauge = px.metrics.track_connection(metrics::peer::client);
     connection_handle handle(stream);
@@ -68,6 +68,18 @@ task<void> serve_client(proxy_context& px, tcp::socket socket) {
         auto head = co_await read_request_head(stream, buffer, px.current()->settings->cfg.limits,
                                                first);
         handle.set_idle(false);
+        if (head.status == head_status::ok) {
+            const auto& req = head.parser->get();
+            auto who = co_await check_proxy_auth(px, *px.current(),
+                                                 req[http::field::proxy_authorization]);
+            if (!who.allowed) {
+                const bool keep = head.parser->keep_alive() && head.parser->is_done();
+                if (co_await refuse_proxy_auth(px, stream, session, req, keep, who))
+                    continue;
+                break;
+            }
+            session.user = std::move(who.user);
+        }
         if (head.status == head_status::ok && head.parser->get().method() == http::verb::connect) {
             co_await run_tunnel(px, stream, buffer, session, std::move(head), handle);
             co_return;

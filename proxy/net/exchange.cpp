@@ -1,5 +1,7 @@
 #include "net/exchange.hpp"
 
+#include "net/request_head.hpp"
+
 namespace pullgate::net {
 
 // How the response body goes to the client (RFC 9112 6.3). A body that the
@@ -12,6 +14,16 @@ framing response_framing(const http::response_parser<http::buffer_body>& parser,
     if (client_version >= 11)
         return framing::chunked;
     return framing::until_close;
+}
+
+void describe_refused_request(std::string_view data, request_head& head) {
+    const auto line = data.substr(0, data.find_first_of("\r\n"));
+    const auto first_space = line.find(' ');
+    head.method = std::string(line.substr(0, std::min<std::size_t>(first_space, 256)));
+    if (first_space == std::string_view::npos)
+        return;
+    const auto rest = line.substr(first_space + 1);
+    head.target = std::string(rest.substr(0, std::min<std::size_t>(rest.find(' '), 256)));
 }
 
 } // namespace pullgate::net

@@ -22,6 +22,14 @@ public:
 
     audit::record& fields() { return record_; }
     void error(std::string what) { record_.error = std::move(what); }
+    // A refusal by pullgate itself, outside the policy (a malformed request,
+    // a port or destination not allowed, an upstream that failed).
+    void refused(std::string rule, std::string reason, std::string what) {
+        record_.decision = "deny";
+        record_.rule = std::move(rule);
+        record_.reason = std::move(reason);
+        record_.error = std::move(what);
+    }
     void finish(int status, std::uint64_t bytes);
     // Records an error and status, writes the record, and returns false
     // (the connection closes).

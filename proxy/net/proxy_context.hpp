@@ -4,12 +4,15 @@
 #pragma once
 
 #include "audit/sink.hpp"
+#include "auth/verifier.hpp"
 #include "metrics/metrics.hpp"
 #include "net/connection_limits.hpp"
 #include "net/asio.hpp"
 #include "request/token_realms.hpp"
 #include "service/settings.hpp"
 #include "tls/leaf_cache.hpp"
+
+#include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
 #include <memory>
@@ -21,14 +24,16 @@ namespace pullgate::net {
 struct runtime {
     std::shared_ptr<const service::settings> settings;
     std::shared_ptr<ssl::context> upstream_tls;
+    std::shared_ptr<auth::verifier> proxy_auth; // null when `auth` is not configured
 };
 
 class proxy_context {
 public:
     proxy_context(std::shared_ptr<const runtime> initial, tls::leaf_cache& leaves,
-                  ssl::context& client_tls, audit::sink& audit, metrics::registry& metrics)
+                  ssl::context& client_tls, audit::sink& audit, metrics::registry& metrics,
+                  asio::thread_pool& auth_pool)
         : leaves(leaves), client_tls(client_tls), audit(audit), metrics(metrics),
-          current_(std::move(initial)) {}
+          auth_pool(auth_pool), current_(std::move(initial)) {}
 
     std::shared_ptr<const runtime> current() const { return current_.load(); }
     void replace(std::shared_ptr<const runtime> next) { current_.store(std::move(next)); }
@@ -37,6 +42,7 @@ public:
     ssl::context& client_tls; // the server side of intercepted tunnels
     audit::sink& audit;
     metrics::registry& metrics;
+    asio::thread_pool& auth_pool; // password verification, off the I/O threads
     request::token_realms realms;
     connection_limits connections;
     std::atomic<bool> draining{false};

@@ -26,8 +26,16 @@ struct request_head {
     std::unique_ptr<request_parser> parser;
     int refusal_status = 400; // 400, 408, 431, 505
     std::string refusal_reason;
+    // What the refused request looked like, for its audit record: the first
+    // two words of its first line, at most 256 bytes each, when they exist.
+    std::string method;
+    std::string target;
     bool received_bytes = false; // anything at all arrived for this request
 };
+
+// The method and target of a request line, best effort, for the audit
+// record of a request that was refused before it could be parsed.
+void describe_refused_request(std::string_view data, request_head& head);
 
 // `first` selects the deadline for the first byte: header_timeout on a new
 // connection, idle_timeout between keep-alive requests. The whole header
@@ -60,6 +68,7 @@ task<request_head> read_request_head(Stream& stream, beast::flat_buffer& buffer,
         if (length != 0)
             break;
         if (buffer.size() > limits.max_header_bytes) {
+            describe_refused_request(data, head);
             head.status = head_status::refused;
             head.refusal_status = 431;
             head.refusal_reason = "request header block too large";
@@ -75,6 +84,7 @@ task<request_head> read_request_head(Stream& stream, beast::flat_buffer& buffer,
 
     const std::string_view block(static_cast<const char*>(buffer.data().data()), length);
     if (auto refusal = request::check_request_header_block(block, block_limits)) {
+        describe_refused_request(block, head);
         head.status = head_status::refused;
         head.refusal_status = refusal->status;
         head.refusal_reason = std::move(refusal->reason);
@@ -86,6 +96,7 @@ task<request_head> read_request_head(Stream& stream, beast::flat_buffer& buffer,
     error_code ec;
     const std::size_t used = head.parser->put(asio::buffer(block.data(), block.size()), ec);
     if (ec || !head.parser->is_header_done() || used != length) {
+        describe_refused_request(block, head);
         head.status = head_status::refused;
         head.refusal_reason = "malformed request header" + (ec ? ": " + ec.message() : std::string());
         co_return head;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "net/exchange.hpp"
+#include "auth/basic_credentials.hpp"
 #include "service/audit_entry.hpp"
 
 namespace pullgate::net {
@@ -22,14 +23,17 @@ task<bool> serve_request(proxy_context& px, Client& client, beast::flat_buffer& 
     exchange_record record(px.audit, px.metrics, session);
 
     if (head.status == head_status::timeout) {
-        record.error("no complete request header within limits.header_timeout");
-        record.fields().rule = "limits.header_timeout";
+        record.refused("limits.header_timeout", "request header timeout",
+                       "no complete request header within limits.header_timeout");
         co_return co_await answer_locally(client, record, 408, "TIMEOUT",
                                           "pullgate: request header not received in time", false,
                                           false, limits.header_timeout);
     }
     if (head.status == head_status::refused) {
-        record.error(head.refusal_reason);
+        record.fields().method = std::move(head.method);
+        if (!session.tunnel)
+            record.fields().host = std::move(head.target);
+        record.refused("request.invalid", "malformed request", head.refusal_reason);
         co_return co_await answer_locally(client, record, head.refusal_status, "UNSUPPORTED",
                                           "pullgate: refused a malformed request: " +
                                               head.refusal_reason + " (rule: request.invalid)",
@@ -40,22 +44,26 @@ task<bool> serve_request(proxy_context& px, Client& client, beast::flat_buffer& 
     auto& req = parser.get();
     const bool head_request = req.method() == http::verb::head;
     record.fields().method = std::string(req.method_string());
-    const auto host_header = req[http::field::host];
+    if (const auto agent = req[http::field::user_agent]; !agent.empty())
+        record.fields().user_agent = std::string(agent.substr(0, 256));
+    std::optional<std::string_view> host_header;
+    if (req.find(http::field::host) != req.end())
+        host_header = req[http::field::host];
     auto route = session.tunnel ? request::route_in_tunnel(*session.tunnel, req.target(), host_header)
                                 : request::route_absolute_http(req.target(), host_header);
     if (!route || req.find(http::field::upgrade) != req.end()) {
         const std::string why = route ? "protocol upgrades (WebSocket, h2c) are not relayed"
                                       : route.error();
-        record.fields().host = session.tunnel ? session.tunnel->host : std::string(host_header);
-        record.error(why);
+        record.fields().host = session.tunnel ? session.tunnel->host
+                                              : std::string(host_header.value_or(""));
+        record.refused("request.invalid", "malformed request", why);
         co_return co_await answer_locally(client, record, 400, "UNSUPPORTED",
                                           "pullgate: refused: " + why + " (rule: request.invalid)",
                                           head_request, false, limits.header_timeout);
     }
     record.fields().host = route->where.host;
     if (!session.tunnel && !settings.plain_http_ports.contains(route->where.port)) {
-        record.fields().rule = "upstream.connect_ports";
-        record.error("port not allowed");
+        record.refused("upstream.connect_ports", "port not allowed", "port not allowed");
         co_return co_await answer_locally(
             client, record, 403, "DENIED",
             "pullgate: port " + std::to_string(route->where.port) +
@@ -69,7 +77,8 @@ task<bool> serve_request(proxy_context& px, Client& client, beast::flat_buffer& 
     if (request::is_token_form_post(view, px.realms)) {
         form_body = co_await read_small_body(client, buffer, parser, 64 * 1024, limits.header_timeout);
         if (!form_body) {
-            record.error("token request body too large or unreadable");
+            record.refused("request.invalid", "malformed request",
+                           "token request body too large or unreadable");
             co_return co_await answer_locally(client, record, 400, "UNSUPPORTED",
                                               "pullgate: token request body too large or "
                                               "unreadable (rule: request.invalid)",
@@ -81,6 +90,12 @@ task<bool> serve_request(proxy_context& px, Client& client, beast::flat_buffer& 
     const auto decision = settings.decider.decide(info, policy::identity{session.user});
     service::describe_request(record.fields(), info);
     service::describe_decision(record.fields(), decision);
+    if (info.what == request::kind::token) {
+        // The Docker Hub account a login names: the user name only, never
+        // the secret (the header itself is never logged).
+        if (auto account = auth::basic_user_name(req[http::field::authorization]))
+            record.fields().hub_user = std::move(*account);
+    }
 
     if (decision.blocks()) {
         // A refused request's body is never read: close rather than skip it.
@@ -90,7 +105,7 @@ task<bool> serve_request(proxy_context& px, Client& client, beast::flat_buffer& 
                                           limits.header_timeout);
     }
     if (auto failure = co_await upstream.ready(*rt, route->where)) {
-        record.error(failure->reason);
+        record.refused(failure->rule, failure->summary, failure->reason);
         co_return co_await answer_locally(client, record, failure->status, "UNAVAILABLE",
                                           "pullgate: " + failure->reason, head_request, false,
                                           limits.header_timeout);

@@ -66,7 +66,7 @@ task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_
     auto where = request::parse_connect_authority(connect_head.parser->get().target());
     if (!where) {
         record.fields().host = std::string(connect_head.parser->get().target());
-        record.error(where.error());
+        record.refused("request.invalid", "malformed request", where.error());
         co_return co_await refuse_connect(client, record, 400, "UNSUPPORTED",
                                           "pullgate: bad CONNECT target: " + where.error() +
                                               " (rule: request.invalid)",
@@ -74,8 +74,7 @@ task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_
     }
     describe_connect(record.fields(), *where);
     if (!rt->settings->connect_ports.contains(where->port)) {
-        record.fields().rule = "upstream.connect_ports";
-        record.error("port not allowed");
+        record.refused("upstream.connect_ports", "port not allowed", "port not allowed");
         co_return co_await refuse_connect(
             client, record, 403, "DENIED",
             "pullgate: CONNECT to " + where->to_string() +
@@ -86,18 +85,17 @@ task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_
     auto upstream = co_await connect_tls(*rt, px.metrics, *where);
     record.fields().upstream = upstream.address;
     if (upstream.not_tls) {
+        record.refused("default", upstream.failure->summary,
+                       upstream.failure->reason +
+                           "; refused the client's TLS so it can fall back to plain HTTP");
         record.fields().decision = "allow";
-        record.fields().rule = "default";
-        record.error(upstream.failure->reason + "; refused the client's TLS so it can fall back "
-                                                "to plain HTTP");
         if (co_await answer_connect(client, limits.header_timeout))
             co_await refuse_client_tls(client, buffer, limits.handshake_timeout);
         record.finish(200, 0);
         co_return;
     }
     if (upstream.failure) {
-        record.fields().rule = upstream.failure->rule;
-        record.error(upstream.failure->reason);
+        record.refused(upstream.failure->rule, upstream.failure->summary, upstream.failure->reason);
         co_return co_await refuse_connect(
             client, record, upstream.failure->status, "UNAVAILABLE",
             "pullgate: " + upstream.failure->reason + " (rule: " + upstream.failure->rule + ")",
@@ -124,11 +122,15 @@ task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_
         co_await tls.async_handshake(ssl::stream_base::server, buffer.data(), use_nothrow);
     expect_server_name(ssl, nullptr);
     if (handshake_error) {
-        record.fields().decision = sni.mismatch ? "deny" : "allow";
-        record.fields().rule = sni.mismatch ? "tunnel.sni" : "default";
-        record.error(sni.mismatch ? "TLS server name " + sni.offered +
-                                        " does not match the CONNECT host " + where->host
-                                  : "client TLS handshake failed: " + handshake_error.message());
+        if (sni.mismatch) {
+            record.refused("tunnel.sni", "TLS server name is not the CONNECT host",
+                           "TLS server name " + sni.offered + " does not match the CONNECT host " +
+                               where->host);
+        } else {
+            record.refused("default", "client TLS handshake failed",
+                           "client TLS handshake failed: " + handshake_error.message());
+            record.fields().decision = "allow";
+        }
         record.finish(200, 0);
         co_return;
     }

@@ -50,7 +50,8 @@ task<resolved> resolve(const service::settings& s, const request::authority& whe
             resolver.async_resolve(where.host, std::to_string(where.port), use_nothrow) ||
             deadline.async_wait(use_nothrow));
         if (outcome.index() == 1) {
-            out.failure = upstream_failure{504, fmt::format("resolving {} timed out", where.host)};
+            out.failure = upstream_failure{504, fmt::format("resolving {} timed out", where.host),
+                                           "upstream", "upstream timeout"};
             co_return out;
         }
         auto [ec, results] = std::get<0>(std::move(outcome));
@@ -71,8 +72,9 @@ task<resolved> resolve(const service::settings& s, const request::authority& whe
             allowed.push_back(endpoint);
     }
     if (allowed.empty()) {
-        out.failure = upstream_failure{
-            403, fmt::format("{} resolves to a {}", where.to_string(), refusal), "egress"};
+        out.failure = upstream_failure{403,
+                                       fmt::format("{} resolves to a {}", where.to_string(), refusal),
+                                       "egress", "destination not allowed"};
     }
     out.endpoints = std::move(allowed);
     co_return out;
@@ -91,10 +93,13 @@ upstream_failure describe_handshake_failure(const error_code& ec, SSL* ssl,
                                             const request::authority& where) {
     const std::string host = where.to_string();
     if (ec == beast::error::timeout)
-        return {504, fmt::format("TLS handshake with {} timed out", host)};
+        return {504, fmt::format("TLS handshake with {} timed out", host), "upstream",
+                "upstream timeout"};
     if (const long verify = SSL_get_verify_result(ssl); verify != X509_V_OK)
-        return {502, fmt::format("certificate of {} is not trusted: {}", host,
-                                 X509_verify_cert_error_string(verify))};
+        return {502,
+                fmt::format("certificate of {} is not trusted: {}", host,
+                            X509_verify_cert_error_string(verify)),
+                "upstream", "upstream certificate not trusted"};
     if (ec == asio::ssl::error::stream_truncated || ec == asio::error::eof)
         return {502, fmt::format("{} closed the connection during the TLS handshake", host)};
     return {502, fmt::format("TLS handshake with {} failed: {}", host, ec.message())};
@@ -118,8 +123,10 @@ task<tcp_connection> connect_tcp(const runtime& rt, metrics::registry& metrics,
     auto [ec, endpoint] = co_await stream->async_connect(addresses.endpoints, use_nothrow);
     if (ec) {
         out.failure = ec == beast::error::timeout
-                          ? upstream_failure{504, fmt::format("connecting to {} timed out",
-                                                              where.to_string())}
+                          ? upstream_failure{504,
+                                             fmt::format("connecting to {} timed out",
+                                                         where.to_string()),
+                                             "upstream", "upstream timeout"}
                           : upstream_failure{502, fmt::format("cannot connect to {}: {}",
                                                               where.to_string(), ec.message())};
         co_return out;
@@ -150,8 +157,10 @@ task<tls_connection> connect_tls(const runtime& rt, metrics::registry& metrics,
     if (ec) {
         out.not_tls = looks_like_plain_text_peer(ec);
         out.failure = describe_handshake_failure(ec, stream->native_handle(), where);
-        if (out.not_tls)
+        if (out.not_tls) {
             out.failure->reason = fmt::format("{} does not speak TLS", where.to_string());
+            out.failure->summary = "upstream does not speak TLS";
+        }
         co_return out;
     }
     out.stream = std::move(stream);

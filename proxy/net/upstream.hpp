@@ -17,6 +17,7 @@ struct upstream_failure {
     int status = 502;   // 502, 504 for a timeout, 403 for a refused destination
     std::string reason; // names the host and what went wrong
     std::string rule = "upstream"; // audit `rule`: "upstream", "egress"
+    std::string summary = "upstream unreachable"; // audit `reason`
 };
 
 // Counts the connection in pullgate_upstream_connections while it lives.

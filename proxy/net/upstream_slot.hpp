@@ -24,7 +24,7 @@ public:
     task<std::optional<upstream_failure>> ready(const runtime& rt, const request::authority& where) {
         if (!(where == where_))
             co_return upstream_failure{400, "request for another host inside a tunnel",
-                                       "request.invalid"};
+                                       "request.invalid", "malformed request"};
         if (stream_)
             co_return std::nullopt;
         auto connection = co_await connect_tls(rt, metrics_, where_);

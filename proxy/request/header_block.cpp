@@ -144,8 +144,12 @@ std::optional<framing_refusal> check_request_header_block(std::string_view block
         return bad("data after the end of the header block");
     if (seen.content_length && seen.transfer_encoding)
         return bad("both Content-Length and Transfer-Encoding");
-    if (seen.host != 1)
-        return bad(seen.host == 0 ? "missing Host header" : "more than one Host header");
+    // RFC 9112 3.2: an HTTP/1.1 request carries exactly one Host; HTTP/1.0
+    // clients (openssl s_client's CONNECT) may leave it out.
+    if (seen.host > 1)
+        return bad("more than one Host header");
+    if (seen.host == 0 && block.find(" HTTP/1.1\r\n") < block.find('\n'))
+        return bad("missing Host header");
     return std::nullopt;
 }
 

@@ -36,7 +36,7 @@ std::size_t header_block_length(std::string_view data);
 // - field values hold no control characters;
 // - at most one Content-Length, plain digits; at most one Transfer-Encoding,
 //   exactly "chunked", never together with Content-Length (RFC 9112 6.1,
-//   6.3); exactly one Host;
+//   6.3); exactly one Host in HTTP/1.1, at most one in HTTP/1.0;
 // - size and field count within `limits` (431 when over).
 std::optional<framing_refusal> check_request_header_block(std::string_view block,
                                                           const header_block_limits& limits);

@@ -6,8 +6,11 @@
 namespace pullgate::request {
 namespace {
 
-bool same_authority(const authority& a, std::string_view host_header, std::uint16_t default_port) {
-    const auto host = parse_authority(host_header, default_port);
+bool same_authority(const authority& a, std::optional<std::string_view> host_header,
+                    std::uint16_t default_port) {
+    if (!host_header)
+        return true;
+    const auto host = parse_authority(*host_header, default_port);
     return host && host->host == a.host && host->port == a.port;
 }
 
@@ -21,7 +24,7 @@ bool starts_with_icase(std::string_view s, std::string_view prefix) {
 } // namespace
 
 result<routed_target> route_in_tunnel(const authority& tunnel, std::string_view target,
-                                      std::string_view host_header) {
+                                      std::optional<std::string_view> host_header) {
     if (target.empty() || target.front() != '/')
         return refuse("inside a tunnel only origin-form request targets are accepted");
     if (!same_authority(tunnel, host_header, 443))
@@ -29,7 +32,8 @@ result<routed_target> route_in_tunnel(const authority& tunnel, std::string_view 
     return routed_target{tunnel, std::string(target)};
 }
 
-result<routed_target> route_absolute_http(std::string_view target, std::string_view host_header) {
+result<routed_target> route_absolute_http(std::string_view target,
+                                          std::optional<std::string_view> host_header) {
     if (starts_with_icase(target, "https://"))
         return refuse("https:// URLs must be requested through CONNECT");
     if (!starts_with_icase(target, "http://"))

@@ -46,7 +46,8 @@ TEST_CASE("a record serialises every SPEC field in order, unset optionals as nul
           R"("kind":"manifest","action":"pull","repository":"library/alpine","reference":"3.19",)"
           R"("image":"docker.io/library/alpine:3.19","category":"official","decision":"allow",)"
           R"("enforced":true,"rule":"docker_hub.official","reason":"official image","status":200,)"
-          R"("bytes":2814,"duration_ms":12.4,"hub_user":null,"error":null,"upstream":null})"
+          R"("bytes":2814,"duration_ms":12.4,"hub_user":null,"error":null,"upstream":null,)"
+          R"("user_agent":null})"
           "\n");
 }
 

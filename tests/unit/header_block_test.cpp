@@ -25,6 +25,8 @@ TEST_CASE("requests real clients send are accepted") {
         "PUT /v2/a/manifests/t HTTP/1.1\r\nHost: r\r\nContent-Length: 12\r\n\r\n",
         "GET http://plain.test/v2/ HTTP/1.0\r\nHost: plain.test\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: r\r\nX-Empty:\r\nX-Tab:\tv\r\n\r\n",
+        // openssl s_client -proxy: HTTP/1.0 may leave Host out (RFC 9112 3.2)
+        "CONNECT registry-1.docker.io:443 HTTP/1.0\r\nProxy-Connection: Keep-Alive\r\n\r\n",
     };
     for (const auto& block : rows) {
         CAPTURE(block);
@@ -55,6 +57,8 @@ TEST_CASE("smuggling-prone framings are refused with 400") {
         {"GET / HTTP/1.1\r\nHost: r\rX: y\r\n\r\n", "bare CR"},
         {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "more than one Host"},
         {"GET / HTTP/1.1\r\nUser-Agent: x\r\n\r\n", "missing Host"},
+        {"GET / HTTP/1.1\r\nX: HTTP/1.0\r\n\r\n", "missing Host"},
+        {"GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", "more than one Host"},
         {"GET  / HTTP/1.1\r\nHost: r\r\n\r\n", "request"},
         {"GET /a b HTTP/1.1\r\nHost: r\r\n\r\n", "request"},
         {"GET /\x01 HTTP/1.1\r\nHost: r\r\n\r\n", "control"},

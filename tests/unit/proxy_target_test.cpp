@@ -23,6 +23,9 @@ TEST_CASE("inside a tunnel, origin-form targets with a matching Host are routed"
         {"reg.test:5000", "/v2/a/manifests/b", "reg.test:5000"},
         {"[2001:db8::1]:443", "/v2/", "[2001:db8::1]"},
     };
+    CHECK(route_in_tunnel(tunnel("ghcr.io:443"), "/v2/", std::nullopt)->origin_target == "/v2/");
+    CHECK(route_absolute_http("http://plain.test/v2/", std::nullopt)->where.to_string() ==
+          "plain.test:80");
     for (const auto& r : rows) {
         CAPTURE(r.target);
         CAPTURE(r.host);
