@@ -7,6 +7,7 @@
 #include "net/exchange.hpp"
 #include "auth/basic_credentials.hpp"
 #include "service/audit_entry.hpp"
+#include "service/denial_status.hpp"
 
 namespace pullgate::net {
 
@@ -100,7 +101,9 @@ task<bool> serve_request(proxy_context& px, Client& client, beast::flat_buffer& 
     if (decision.blocks()) {
         // A refused request's body is never read: close rather than skip it.
         const bool keep = parser.keep_alive() && parser.is_done() && !px.draining.load();
-        co_return co_await answer_locally(client, record, decision.status, decision.error_code,
+        const int status = service::denial_status(decision, info, req.method_string(),
+                                                  req[http::field::user_agent]);
+        co_return co_await answer_locally(client, record, status, decision.error_code,
                                           decision.message, head_request, keep,
                                           limits.header_timeout);
     }
