@@ -136,6 +136,15 @@ int serve_command(const std::optional<std::string>& config_path) {
     asio::thread_pool auth_pool(2);
     net::proxy_context px(make_runtime(loaded.settings), leaves, *client_tls, audit, metrics,
                           auth_pool);
+    net::hub_lookup hub(metrics, auth_pool);
+    px.hub = &hub;
+    if (const auto& lookup = cfg.policy.docker_hub.lookup) {
+        log::info("Docker Hub badge look-ups on: {} (ttl {} s, timeout {} ms)", lookup->url,
+                  std::chrono::duration_cast<std::chrono::seconds>(lookup->ttl).count(),
+                  lookup->timeout.count());
+        if (lookup->cache_file)
+            log::info("{}", hub.load_cache_file(*lookup->cache_file));
+    }
 
     net::server server(px, cfg.threads);
     server.listen(to_endpoint(cfg.listen));

@@ -7,6 +7,7 @@
 #include "auth/verifier.hpp"
 #include "metrics/metrics.hpp"
 #include "net/connection_limits.hpp"
+#include "net/hub_lookup.hpp"
 #include "net/asio.hpp"
 #include "request/token_realms.hpp"
 #include "service/settings.hpp"
@@ -43,6 +44,7 @@ public:
     audit::sink& audit;
     metrics::registry& metrics;
     asio::thread_pool& auth_pool; // password verification, off the I/O threads
+    hub_lookup* hub = nullptr;    // Docker Hub badge look-ups, when configured
     request::token_realms realms;
     connection_limits connections;
     std::atomic<bool> draining{false};

@@ -88,9 +88,17 @@ task<bool> serve_request(proxy_context& px, Client& client, beast::flat_buffer& 
         view.form_body = *form_body;
     }
     const auto info = request::classify(view, px.realms);
-    const auto decision = settings.decider.decide(info, policy::identity{session.user});
+    hub_lookup::answer hub;
+    if (px.hub && settings.cfg.policy.docker_hub.lookup) {
+        auto unknown = settings.decider.repositories_needing_badges(info);
+        if (!unknown.empty())
+            hub = co_await px.hub->badges_for(rt, std::move(unknown));
+    }
+    const auto decision = settings.decider.decide(info, policy::identity{session.user}, hub.badges);
     service::describe_request(record.fields(), info);
     service::describe_decision(record.fields(), decision);
+    if (decision.image_category == policy::category::community && !hub.note.empty())
+        record.fields().reason += " (" + hub.note + ")"; // the record says why it failed closed
     if (info.what == request::kind::token) {
         // The Docker Hub account a login names: the user name only, never
         // the secret (the header itself is never logged).

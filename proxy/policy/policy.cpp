@@ -289,4 +289,21 @@ bool policy::is_listed_registry(std::string_view registry) const {
     return impl_->is_listed(registry);
 }
 
+std::vector<std::string>
+policy::repositories_needing_badges(const request::request_info& request) const {
+    std::vector<std::string> out;
+    if (request.registry != request::docker_hub || request.invalid)
+        return out;
+    for (const auto& access : request.accesses) {
+        const std::string_view ns =
+            std::string_view(access.repository).substr(0, access.repository.find('/'));
+        if (ns == "library" || impl_->organizations.contains(ns) ||
+            impl_->verified_publishers.contains(ns) || impl_->sponsored_oss.contains(ns))
+            continue;
+        if (std::find(out.begin(), out.end(), access.repository) == out.end())
+            out.push_back(access.repository);
+    }
+    return out;
+}
+
 } // namespace pullgate::policy

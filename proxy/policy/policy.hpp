@@ -53,6 +53,11 @@ public:
     // True when `registry` ("ghcr.io", "host:5000") is listed.
     bool is_listed_registry(std::string_view registry) const;
 
+    // The Docker Hub repositories of `request` whose category only Docker
+    // Hub's badge can tell: not library/*, no namespace in a configured
+    // list. Empty unless the request is for docker.io.
+    std::vector<std::string> repositories_needing_badges(const request::request_info& request) const;
+
 private:
     explicit policy(std::shared_ptr<const compiled_policy> impl);
     std::shared_ptr<const compiled_policy> impl_;
