@@ -24,6 +24,9 @@ Usage:
   pullgate explain [--config FILE] [--user NAME] IMAGE
                                       show the decision for `docker pull IMAGE`
                                       (exit 0 allow, 3 deny)
+  pullgate health [--config FILE] [--admin ADDRESS:PORT]
+                                      exit 0 when a running pullgate answers /healthz
+                                      (for container health checks)
   pullgate passwd USER                read a password on stdin, print a users-file
                                       line `USER:$scrypt$…` (see docs/authentication.md)
   pullgate --version                  print the version
@@ -50,6 +53,7 @@ struct parsed_args {
     std::optional<std::string> config;
     std::optional<std::string> dir;
     std::optional<std::string> user;
+    std::optional<std::string> admin;
     std::vector<std::string> positional;
 };
 
@@ -75,7 +79,10 @@ parsed_args parse_options(const std::vector<std::string>& args, std::size_t firs
             throw usage_error(fmt::format("{} needs a value", arg));
         if (value.empty())
             throw usage_error(fmt::format("{} needs a non-empty value", arg));
-        (name == "config" ? out.config : name == "dir" ? out.dir : out.user) = value;
+        (name == "config" ? out.config
+         : name == "dir"  ? out.dir
+         : name == "user" ? out.user
+                          : out.admin) = value;
     }
     return out;
 }
@@ -105,6 +112,12 @@ int dispatch(const std::vector<std::string>& args) {
         if (!options.positional.empty())
             throw usage_error(fmt::format("unexpected argument {}", options.positional[0]));
         return ca_init_command(options.dir.value_or("certs"));
+    }
+    if (command == "health") {
+        const auto options = parse_options(args, 1, {"config", "admin"});
+        if (!options.positional.empty())
+            throw usage_error(fmt::format("unexpected argument {}", options.positional[0]));
+        return health_command(options.config, options.admin);
     }
     if (command == "passwd") {
         if (args.size() != 2 || args[1].rfind("--", 0) == 0)

@@ -125,14 +125,25 @@ loaded_ca load_or_create_ca(const std::string& cert_path, const std::string& key
     const bool have_cert = std::filesystem::exists(cert_path);
     const bool have_key = std::filesystem::exists(key_path);
     if (!have_cert && !have_key) {
-        const auto dir = std::filesystem::path(cert_path).parent_path();
-        if (!dir.empty())
-            std::filesystem::create_directories(dir);
-        const auto key_dir = std::filesystem::path(key_path).parent_path();
-        if (!key_dir.empty())
-            std::filesystem::create_directories(key_dir);
+        for (const auto& file : {cert_path, key_path}) {
+            const auto dir = std::filesystem::path(file).parent_path();
+            std::error_code ec;
+            if (!dir.empty() && !std::filesystem::create_directories(dir, ec) && ec)
+                throw std::runtime_error(fmt::format(
+                    "cannot create directory {} for the organization CA: {} (check tls.ca_cert "
+                    "and tls.ca_key)",
+                    dir.string(), ec.message()));
+        }
         loaded_ca result{generate_ca("pullgate organization CA"), true};
-        write_ca(result.ca, cert_path, key_path);
+        try {
+            write_ca(result.ca, cert_path, key_path);
+        } catch (const std::exception& e) {
+            throw std::runtime_error(fmt::format(
+                "{}; pullgate creates the organization CA at tls.ca_cert and tls.ca_key on first "
+                "start: make that directory writable, or create the CA elsewhere with `pullgate "
+                "ca init --dir DIR` and point tls.ca_cert and tls.ca_key at it",
+                e.what()));
+        }
         return result;
     }
     if (have_cert != have_key)
