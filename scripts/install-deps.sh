@@ -16,7 +16,7 @@ build_packages=(
 test_packages=(
     docker-registry skopeo podman docker.io containerd curl jq
     python3 python3-yaml haproxy iproute2 util-linux procps
-    clang libclang-rt-14-dev
+    clang libclang-rt-14-dev clang-format
 )
 
 bench_packages=(

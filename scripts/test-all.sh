@@ -75,7 +75,7 @@ finish() {
 }
 
 step "installing packages"
-if ! scripts/install-deps.sh --test; then
+if ! scripts/install-deps.sh --test --bench; then
     failures+=("package installation")
     failed=$((failed + 1))
     finish
@@ -98,7 +98,7 @@ if [[ -z ${SKIP_SANITIZERS:-} ]]; then
         step "test suites under ASan+UBSan"
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \
             UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-            meson test -C build-asan --print-errorlogs --no-rebuild --timeout-multiplier 3
+            meson test -C build-asan --print-errorlogs --no-rebuild --timeout-multiplier 3 --no-suite bench
         count_meson_results build-asan "asan"
     else
         failures+=("sanitizer build")

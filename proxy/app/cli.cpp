@@ -14,7 +14,8 @@
 namespace pullgate::app {
 namespace {
 
-constexpr std::string_view usage = R"(pullgate - a registry-aware, TLS-terminating HTTPS forward proxy
+constexpr std::string_view usage =
+    R"(pullgate - a registry-aware, TLS-terminating HTTPS forward proxy
 
 Usage:
   pullgate serve [--config FILE]      run the proxy in the foreground
@@ -67,7 +68,8 @@ parsed_args parse_options(const std::vector<std::string>& args, std::size_t firs
             continue;
         }
         const auto eq = arg.find('=');
-        const std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+        const std::string name =
+            arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
         if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
             throw usage_error(fmt::format("unknown option {}", arg));
         std::string value;
@@ -127,7 +129,8 @@ int dispatch(const std::vector<std::string>& args) {
     if (command == "explain") {
         const auto options = parse_options(args, 1, {"config", "user"});
         if (options.positional.size() != 1)
-            throw usage_error("explain needs exactly one IMAGE, like nginx or ghcr.io/acme/app:1.0");
+            throw usage_error(
+                "explain needs exactly one IMAGE, like nginx or ghcr.io/acme/app:1.0");
         return explain_command(options.config, options.positional[0], options.user);
     }
     throw usage_error(fmt::format("unknown command {}", command));

@@ -78,8 +78,8 @@ int explain_command(const std::optional<std::string>& config_path, const std::st
     const std::string ref = reference->digest.empty() ? reference->tag : reference->digest;
     const std::string target = "/v2/" + reference->repository + "/manifests/" + ref;
     const request::token_realms no_realms;
-    const request::http_request_view view{"GET", registry_authority(reference->registry),
-                                          request::scheme::https, target, {}};
+    const request::http_request_view view{
+        "GET", registry_authority(reference->registry), request::scheme::https, target, {}};
     const auto info = request::classify(view, no_realms);
     const auto decision = loaded.settings->decider.decide(info, policy::identity{user});
 

@@ -21,7 +21,8 @@ loaded_settings load_settings(const std::optional<std::string>& explicit_path) {
                        : config::parse_config(config::embedded_default_yaml(), out.label);
     out.diagnostics = std::move(loaded.diagnostics);
     if (loaded.value)
-        out.settings = service::compile_settings(std::move(*loaded.value), out.label, out.diagnostics);
+        out.settings =
+            service::compile_settings(std::move(*loaded.value), out.label, out.diagnostics);
     return out;
 }
 

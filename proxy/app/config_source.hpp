@@ -13,7 +13,7 @@
 namespace pullgate::app {
 
 struct loaded_settings {
-    std::string label; // file name, or "<embedded defaults>"
+    std::string label;                                 // file name, or "<embedded defaults>"
     std::shared_ptr<const service::settings> settings; // null when invalid
     std::vector<config::diagnostic> diagnostics;
 };

@@ -45,8 +45,8 @@ std::optional<std::string> fetch_healthz(const request::authority& admin) {
     if (fd < 0)
         return std::nullopt;
     std::string answer;
-    const std::string ask = "GET /healthz HTTP/1.1\r\nHost: " + admin.to_string() +
-                            "\r\nConnection: close\r\n\r\n";
+    const std::string ask =
+        "GET /healthz HTTP/1.1\r\nHost: " + admin.to_string() + "\r\nConnection: close\r\n\r\n";
     if (::connect(fd, reinterpret_cast<sockaddr*>(&address), length) == 0 &&
         ::send(fd, ask.data(), ask.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(ask.size())) {
         char chunk[512];
@@ -71,8 +71,9 @@ int health_command(const std::optional<std::string>& config_path,
     } else {
         const auto loaded = load_settings(config_path);
         if (!loaded.settings || !loaded.settings->cfg.admin) {
-            std::fprintf(stderr, "pullgate health: no admin listener configured in %s; pass "
-                                 "--admin ADDRESS:PORT\n",
+            std::fprintf(stderr,
+                         "pullgate health: no admin listener configured in %s; pass "
+                         "--admin ADDRESS:PORT\n",
                          loaded.label.c_str());
             return 1;
         }

@@ -2,9 +2,9 @@
 #include "app/admin_routes.hpp"
 #include "app/commands.hpp"
 #include "app/config_source.hpp"
+#include "auth/users_file.hpp"
 #include "log/log.hpp"
 #include "net/server.hpp"
-#include "auth/users_file.hpp"
 #include "net/tls_contexts.hpp"
 #include "service/pac_file.hpp"
 #include "tls/ca.hpp"
@@ -149,23 +149,24 @@ int serve_command(const std::optional<std::string>& config_path) {
     net::server server(px, cfg.threads);
     server.listen(to_endpoint(cfg.listen));
     if (cfg.admin) {
-        admin_state state{
-            [&] { return server.listening() && !px.draining.load(); },
-            ca_pem,
-            [&] { return metrics.exposition(); },
-            [&](std::string_view host) {
-                const auto settings = px.current()->settings;
-                return service::make_pac_file(
-                    settings->cfg.policy, service::advertised_proxy(settings->cfg.listen, host));
-            }};
-        server.listen_admin(to_endpoint(*cfg.admin),
-                            [state](const net::admin_request& r) { return answer_admin(r, state); });
+        admin_state state{[&] { return server.listening() && !px.draining.load(); }, ca_pem,
+                          [&] { return metrics.exposition(); },
+                          [&](std::string_view host) {
+                              const auto settings = px.current()->settings;
+                              return service::make_pac_file(
+                                  settings->cfg.policy,
+                                  service::advertised_proxy(settings->cfg.listen, host));
+                          }};
+        server.listen_admin(to_endpoint(*cfg.admin), [state](const net::admin_request& r) {
+            return answer_admin(r, state);
+        });
     }
 
     reloader reload(config_path, px);
     asio::signal_set signals(server.main_context(), SIGHUP, SIGUSR1, SIGTERM);
     signals.add(SIGINT);
-    std::function<void(const net::error_code&, int)> on_signal = [&](const net::error_code& ec, int signal) {
+    std::function<void(const net::error_code&, int)> on_signal = [&](const net::error_code& ec,
+                                                                     int signal) {
         if (ec)
             return;
         if (signal == SIGHUP) {
@@ -174,8 +175,8 @@ int serve_command(const std::optional<std::string>& config_path) {
             audit.reopen();
         } else {
             const auto limit = px.current()->settings->cfg.limits.drain;
-            log::info("{} received: draining for at most {} ms", signal == SIGTERM ? "SIGTERM" : "SIGINT",
-                      limit.count());
+            log::info("{} received: draining for at most {} ms",
+                      signal == SIGTERM ? "SIGTERM" : "SIGINT", limit.count());
             server.drain(limit);
             return; // a second signal is not needed: the drain ends the process
         }

@@ -52,7 +52,7 @@ std::string to_json_line(const record& r) {
     w.field("time", format_utc_millis(r.time));
     w.field("client", r.client);
     w.optional_field("user", r.user);
-    w.field("method", r.method);
+    w.optional_field("method", r.method);
     w.field("host", r.host);
     w.optional_field("registry", r.registry);
     w.field("kind", r.kind);

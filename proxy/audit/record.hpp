@@ -14,11 +14,11 @@ struct record {
     std::string client; // "10.1.2.3:53122"
     std::optional<std::string> user;
     std::optional<std::string> hub_user; // Docker Hub account of a token request
-    std::string method;
-    std::string host;                     // upstream host as requested
-    std::optional<std::string> registry;  // canonical registry
-    std::string kind;                     // ping, manifest, …, other, connect
-    std::string action;                   // pull, push, delete, other
+    std::optional<std::string> method;   // null for a connection refused before a request
+    std::string host;                    // upstream host as requested
+    std::optional<std::string> registry; // canonical registry
+    std::string kind;                    // ping, manifest, …, other, connect
+    std::string action;                  // pull, push, delete, other
     std::optional<std::string> repository;
     std::optional<std::string> reference;
     std::optional<std::string> image;
@@ -31,8 +31,8 @@ struct record {
     std::uint64_t bytes = 0; // response body bytes sent to the client
     double duration_ms = 0;
     // Extensions (documented in docs/audit-log.md).
-    std::optional<std::string> error;    // what went wrong, when something did
-    std::optional<std::string> upstream; // upstream address actually connected to
+    std::optional<std::string> error;      // what went wrong, when something did
+    std::optional<std::string> upstream;   // upstream address actually connected to
     std::optional<std::string> user_agent; // the client's User-Agent, at most 256 bytes
 };
 

@@ -43,7 +43,9 @@ void sink::open_file() {
     owns_fd_ = true;
 }
 
-void sink::write(const record& r) { write_line(to_json_line(r)); }
+void sink::write(const record& r) {
+    write_line(to_json_line(r));
+}
 
 void sink::write_line(std::string line) {
     std::unique_lock lock(mutex_);

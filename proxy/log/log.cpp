@@ -29,14 +29,18 @@ std::string_view name(level l) {
 
 } // namespace
 
-void set_threshold(level l) { threshold.store(l, std::memory_order_relaxed); }
+void set_threshold(level l) {
+    threshold.store(l, std::memory_order_relaxed);
+}
 
-bool enabled(level l) { return l >= threshold.load(std::memory_order_relaxed); }
+bool enabled(level l) {
+    return l >= threshold.load(std::memory_order_relaxed);
+}
 
 void write(level l, std::string_view message) {
-    const std::string line = fmt::format("{} pullgate {}: {}\n",
-                                         format_utc_millis(std::chrono::system_clock::now()),
-                                         name(l), message);
+    const std::string line =
+        fmt::format("{} pullgate {}: {}\n", format_utc_millis(std::chrono::system_clock::now()),
+                    name(l), message);
     std::lock_guard lock(write_mutex);
     std::fwrite(line.data(), 1, line.size(), stderr);
     std::fflush(stderr);

@@ -33,10 +33,11 @@ task<void> admin_server::accept_loop() {
             co_return;
         if (ec)
             continue;
-        asio::co_spawn(acceptor_.get_executor(), serve(std::move(socket)), [](std::exception_ptr e) {
-            if (e)
-                log::warning("admin connection ended by an exception");
-        });
+        asio::co_spawn(acceptor_.get_executor(), serve(std::move(socket)),
+                       [](std::exception_ptr e) {
+                           if (e)
+                               log::warning("admin connection ended by an exception");
+                       });
     }
 }
 

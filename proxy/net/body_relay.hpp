@@ -6,6 +6,7 @@
 #pragma once
 
 #include "net/asio.hpp"
+#include "net/read_deadline.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -17,7 +18,12 @@ namespace pullgate::net {
 // times over, small enough to keep an active transfer cheap.
 inline constexpr std::size_t relay_buffer_size = 64 * 1024;
 
-enum class relay_status { done, read_failed, write_failed, timeout };
+enum class relay_status {
+    done,
+    read_failed,  // the sender broke off, or sent a body that does not parse
+    read_timeout, // the sender stopped sending (its socket is still open)
+    write_failed, // the receiver went away or stopped reading
+};
 
 struct relay_result {
     relay_status status = relay_status::done;
@@ -26,6 +32,17 @@ struct relay_result {
 };
 
 enum class framing { length, chunked, until_close };
+
+// Writes one piece of body with the progress deadline. Every buffer
+// sequence is a named value: no temporary lives in a co_await expression
+// (see local_answer in exchange.hpp).
+template <class Out, class Buffers>
+task<error_code> write_body_piece(Out& out, const Buffers& buffers,
+                                  std::chrono::milliseconds progress_timeout) {
+    beast::get_lowest_layer(out).expires_after(progress_timeout);
+    auto [ec, n] = co_await asio::async_write(out, buffers, use_nothrow);
+    co_return ec;
+}
 
 template <class In, class Out, bool IsRequest>
 task<relay_result> relay_body(In& in, beast::flat_buffer& in_buffer,
@@ -37,38 +54,37 @@ task<relay_result> relay_body(In& in, beast::flat_buffer& in_buffer,
         auto& body = parser.get().body();
         body.data = chunk.get();
         body.size = relay_buffer_size;
-        beast::get_lowest_layer(in).expires_after(progress_timeout);
-        auto [read_error, unused] = co_await http::async_read_some(in, in_buffer, parser, use_nothrow);
+        read_deadline deadline(in, progress_timeout);
+        auto [read_error, unused] =
+            co_await http::async_read_some(in, in_buffer, parser, use_nothrow);
         // need_buffer only says that our buffer is full: not an error.
         if (read_error && read_error != http::error::need_buffer) {
-            result.status = read_error == beast::error::timeout ? relay_status::timeout
-                                                                : relay_status::read_failed;
+            result.status =
+                deadline.expired() ? relay_status::read_timeout : relay_status::read_failed;
             result.error = read_error;
             co_return result;
         }
         const std::size_t got = relay_buffer_size - body.size;
         if (got == 0)
             continue;
-        beast::get_lowest_layer(out).expires_after(progress_timeout);
         const auto data = asio::buffer(chunk.get(), got);
         error_code write_error;
-        if (out_framing == framing::chunked)
-            std::tie(write_error, std::ignore) =
-                co_await asio::async_write(out, http::make_chunk(data), use_nothrow);
-        else
-            std::tie(write_error, std::ignore) = co_await asio::async_write(out, data, use_nothrow);
+        if (out_framing == framing::chunked) {
+            const auto framed = http::make_chunk(data);
+            write_error = co_await write_body_piece(out, framed, progress_timeout);
+        } else {
+            write_error = co_await write_body_piece(out, data, progress_timeout);
+        }
         if (write_error) {
-            result.status = write_error == beast::error::timeout ? relay_status::timeout
-                                                                 : relay_status::write_failed;
+            result.status = relay_status::write_failed;
             result.error = write_error;
             co_return result;
         }
         result.bytes += got;
     }
     if (out_framing == framing::chunked) {
-        beast::get_lowest_layer(out).expires_after(progress_timeout);
-        auto [ec, n] = co_await asio::async_write(out, http::make_chunk_last(), use_nothrow);
-        if (ec) {
+        const auto last = http::make_chunk_last();
+        if (const auto ec = co_await write_body_piece(out, last, progress_timeout)) {
             result.status = relay_status::write_failed;
             result.error = ec;
         }

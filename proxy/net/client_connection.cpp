@@ -18,18 +18,24 @@ std::string endpoint_text(const tcp::endpoint& e) {
                                : fmt::format("{}:{}", e.address().to_string(), e.port());
 }
 
+struct connection_refusal {
+    int status;
+    std::string why;
+    std::string rule;
+    std::string reason;
+};
+
 // Refuses a connection without reading from it.
 task<void> refuse_client(proxy_context& px, beast::tcp_stream& stream, const session_info& session,
-                         int status, const std::string& why, std::string rule,
-                         std::string reason, std::chrono::milliseconds timeout) {
+                         const connection_refusal& refusal, std::chrono::milliseconds timeout) {
     exchange_record record(px.audit, px.metrics, session);
     record.fields().kind = "connect";
-    record.refused(std::move(rule), std::move(reason), why);
-    auto response = make_error_response(status, "DENIED",
-                                        "pullgate: " + why + " (rule: " + record.fields().rule + ")",
-                                        false, false);
+    record.refused(refusal.rule, refusal.reason, refusal.why);
+    auto response = make_error_response(
+        refusal.status, "DENIED", "pullgate: " + refusal.why + " (rule: " + refusal.rule + ")",
+        false, false);
     co_await send_local_response(stream, response, timeout);
-    record.finish(status, response.body().size());
+    record.finish(refusal.status, response.body().size());
 }
 
 } // namespace
@@ -47,17 +53,19 @@ task<void> serve_client(proxy_context& px, tcp::socket socket) {
     const auto rt = px.current();
     const auto& limits = rt->settings->cfg.limits;
     const auto address = *request::parse_ip_address(peer.address().to_string());
-    if (!rt->settings->client_allowed(address))
-        co_return co_await refuse_client(px, stream, session, 403,
-                                         "client " + address.to_string() +
-                                             " is not allowed to use this proxy",
-                                         "clients", "client not allowed", limits.header_timeout);
-    std::string refusal;
+    if (!rt->settings->client_allowed(address)) {
+        const connection_refusal refusal{
+            403, "client " + address.to_string() + " is not allowed to use this proxy", "clients",
+            "client not allowed"};
+        co_return co_await refuse_client(px, stream, session, refusal, limits.header_timeout);
+    }
+    std::string why;
     auto ticket = px.connections.admit(address, limits.max_connections,
-                                       limits.max_connections_per_client, refusal);
-    if (!ticket)
-        co_return co_await refuse_client(px, stream, session, 503, refusal, "limits",
-                                         "connection limit reached", limits.header_timeout);
+                                       limits.max_connections_per_client, why);
+    if (!ticket) {
+        const connection_refusal refusal{503, std::move(why), "limits", "connection limit reached"};
+        co_return co_await refuse_client(px, stream, session, refusal, limits.header_timeout);
+    }
 
     const auto gauge = px.metrics.track_connection(metrics::peer::client);
     connection_handle handle(stream);
@@ -65,13 +73,13 @@ task<void> serve_client(proxy_context& px, tcp::socket socket) {
     plain_upstream_slot upstream(px.metrics);
     for (bool first = true; !px.draining.load(); first = false) {
         handle.set_idle(true);
-        auto head = co_await read_request_head(stream, buffer, px.current()->settings->cfg.limits,
-                                               first);
+        const auto rt_now = px.current();
+        auto head = co_await read_request_head(stream, buffer, rt_now->settings->cfg.limits, first);
         handle.set_idle(false);
         if (head.status == head_status::ok) {
             const auto& req = head.parser->get();
-            auto who = co_await check_proxy_auth(px, *px.current(),
-                                                 req[http::field::proxy_authorization]);
+            auto who =
+                co_await check_proxy_auth(px, *rt_now, req[http::field::proxy_authorization]);
             if (!who.allowed) {
                 const bool keep = head.parser->keep_alive() && head.parser->is_done();
                 if (co_await refuse_proxy_auth(px, stream, session, req, keep, who))

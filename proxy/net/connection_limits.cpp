@@ -2,9 +2,10 @@
 
 namespace pullgate::net {
 
-std::optional<connection_limits::ticket>
-connection_limits::admit(const request::ip_address& client, std::size_t max_total,
-                         std::size_t max_per_client, std::string& refusal) {
+std::optional<connection_limits::ticket> connection_limits::admit(const request::ip_address& client,
+                                                                  std::size_t max_total,
+                                                                  std::size_t max_per_client,
+                                                                  std::string& refusal) {
     std::lock_guard lock(mutex_);
     if (total_ >= max_total) {
         refusal = "too many connections (limits.max_connections)";

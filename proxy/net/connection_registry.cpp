@@ -12,7 +12,9 @@ connection_handle::connection_handle(beast::tcp_stream& socket) : socket_(&socke
     position_ = connections.begin();
 }
 
-connection_handle::~connection_handle() { connections.erase(position_); }
+connection_handle::~connection_handle() {
+    connections.erase(position_);
+}
 
 void close_idle_connections() {
     for (auto* handle : connections)

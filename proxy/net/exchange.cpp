@@ -1,6 +1,7 @@
 #include "net/exchange.hpp"
 
 #include "net/request_head.hpp"
+#include "request/proxy_target.hpp"
 
 namespace pullgate::net {
 
@@ -24,6 +25,26 @@ void describe_refused_request(std::string_view data, request_head& head) {
         return;
     const auto rest = line.substr(first_space + 1);
     head.target = std::string(rest.substr(0, std::min<std::size_t>(rest.find(' '), 256)));
+}
+
+std::optional<local_answer> body_refusal(const relay_result& sent) {
+    if (sent.status == relay_status::read_timeout)
+        return local_answer{408, "TIMEOUT",
+                            "pullgate: request body not received in time "
+                            "(rule: limits.upstream_timeout)"};
+    if (sent.error.category() == http::make_error_code(http::error::bad_chunk).category())
+        return local_answer{400, "UNSUPPORTED",
+                            "pullgate: malformed request body: " + sent.error.message() +
+                                " (rule: request.invalid)"};
+    return std::nullopt;
+}
+
+std::string host_of_target(std::string_view target) {
+    if (auto routed = request::route_absolute_http(target, std::nullopt))
+        return routed->where.host;
+    if (auto where = request::parse_connect_authority(target))
+        return where->host;
+    return {};
 }
 
 } // namespace pullgate::net

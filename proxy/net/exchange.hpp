@@ -41,24 +41,36 @@ task<std::optional<std::string>> read_small_body(Stream& stream, beast::flat_buf
     co_return body;
 }
 
+// What pullgate answers by itself. Built as a named value before any
+// co_await: GCC 12 can destroy a temporary twice when it is part of a
+// co_await expression (a double free seen here with a conditional
+// operator), so no co_await in net/ takes a temporary string.
+struct local_answer {
+    int status;
+    std::string code;
+    std::string message;
+};
+
 // Answers locally and finishes the record. Returns whether the connection
 // may carry another request.
 template <class Client>
-task<bool> answer_locally(Client& client, exchange_record& record, int status,
-                          std::string_view code, const std::string& message, bool head_request,
-                          bool keep_alive, std::chrono::milliseconds timeout) {
-    auto response = make_error_response(status, code, message, head_request, keep_alive);
+task<bool> answer_locally(Client& client, exchange_record& record, const local_answer& answer,
+                          bool head_request, bool keep_alive, std::chrono::milliseconds timeout) {
+    const int status = answer.status;
+    auto response =
+        make_error_response(status, answer.code, answer.message, head_request, keep_alive);
     const bool sent = co_await send_local_response(client, response, timeout);
     record.finish(status, response.body().size());
-    co_return keep_alive && sent;
+    co_return keep_alive&& sent;
 }
 
 // Reads the upstream's final response header, skipping interim 1xx
 // responses (the client's Expect was answered by pullgate itself).
 template <class Upstream>
-task<error_code> read_response_head(Upstream& upstream, beast::flat_buffer& buffer,
-                                    std::unique_ptr<http::response_parser<http::buffer_body>>& parser,
-                                    bool head_request, std::chrono::milliseconds timeout) {
+task<error_code>
+read_response_head(Upstream& upstream, beast::flat_buffer& buffer,
+                   std::unique_ptr<http::response_parser<http::buffer_body>>& parser,
+                   bool head_request, std::chrono::milliseconds timeout) {
     for (;;) {
         parser = std::make_unique<http::response_parser<http::buffer_body>>();
         parser->body_limit(boost::none);
@@ -78,6 +90,11 @@ task<error_code> read_response_head(Upstream& upstream, beast::flat_buffer& buff
 
 framing response_framing(const http::response_parser<http::buffer_body>& parser, bool head_request,
                          unsigned client_version);
+
+// The answer to a client whose request body failed: 408 when it stopped
+// sending, 400 when what it sent does not parse (a bad chunk size, say),
+// nothing when it broke the connection off.
+std::optional<local_answer> body_refusal(const relay_result& sent);
 
 template <class Client, class Slot>
 task<bool> forward_exchange(proxy_context& px, Client& client, beast::flat_buffer& buffer,
@@ -113,7 +130,8 @@ task<bool> forward_exchange(proxy_context& px, Client& client, beast::flat_buffe
     auto& up = upstream.stream();
     http::request_serializer<http::buffer_body> request_writer{out};
     beast::get_lowest_layer(up).expires_after(limits.upstream_timeout);
-    auto [head_error, head_bytes] = co_await http::async_write_header(up, request_writer, use_nothrow);
+    auto [head_error, head_bytes] =
+        co_await http::async_write_header(up, request_writer, use_nothrow);
     error_code send_error = head_error;
     if (!send_error && form_body) {
         beast::get_lowest_layer(up).expires_after(limits.upstream_timeout);
@@ -124,19 +142,34 @@ task<bool> forward_exchange(proxy_context& px, Client& client, beast::flat_buffe
         const auto sent = co_await relay_body(client, buffer, parser, up, request_framing,
                                               limits.upstream_timeout);
         px.metrics.add_relayed_bytes(metrics::direction::upstream, sent.bytes);
-        if (sent.status == relay_status::read_failed) {
+        if (sent.status == relay_status::read_failed || sent.status == relay_status::read_timeout) {
+            // The client's fault, not the upstream's: the half-sent request
+            // dies with the upstream connection, and the client is told why
+            // when its connection can still carry an answer.
             upstream.discard();
-            co_return record.fail_closed(0, "client stopped sending the request body: " +
-                                                sent.error.message());
+            const auto answer = body_refusal(sent);
+            if (!answer)
+                co_return record.fail_closed(0, "client stopped sending the request body: " +
+                                                    sent.error.message());
+            const bool stalled = sent.status == relay_status::read_timeout;
+            record.refused(stalled ? "limits.upstream_timeout" : "request.invalid",
+                           stalled ? "request body timeout" : "malformed request",
+                           stalled ? "client stopped sending the request body "
+                                     "(limits.upstream_timeout)"
+                                   : "client sent a malformed request body: " +
+                                         sent.error.message());
+            co_return co_await answer_locally(client, record, *answer, false, false,
+                                              limits.header_timeout);
         }
         send_error = sent.error;
     }
     if (send_error) {
         upstream.discard();
-        co_return co_await answer_locally(client, record, 502, "UNAVAILABLE",
-                                          "pullgate: cannot send the request to " +
-                                              route.where.to_string() + ": " + send_error.message(),
-                                          head_request, false, limits.upstream_timeout);
+        const local_answer answer{502, "UNAVAILABLE",
+                                  "pullgate: cannot send the request to " +
+                                      route.where.to_string() + ": " + send_error.message()};
+        co_return co_await answer_locally(client, record, answer, head_request, false,
+                                          limits.upstream_timeout);
     }
 
     std::unique_ptr<http::response_parser<http::buffer_body>> response_parser;
@@ -145,16 +178,22 @@ task<bool> forward_exchange(proxy_context& px, Client& client, beast::flat_buffe
     if (read_error) {
         upstream.discard();
         const bool timed_out = read_error == beast::error::timeout;
-        record.error(read_error.message());
-        co_return co_await answer_locally(
-            client, record, timed_out ? 504 : 502, "UNAVAILABLE",
-            "pullgate: " + route.where.to_string() +
-                (timed_out ? " did not answer in time" : " sent no valid response: " + read_error.message()),
-            head_request, false, limits.upstream_timeout);
+        record.refused("upstream", timed_out ? "upstream timeout" : "upstream response invalid",
+                       read_error.message());
+        std::string message = "pullgate: " + route.where.to_string();
+        message += timed_out ? " did not answer in time"
+                             : " sent no valid response: " + read_error.message();
+        const local_answer answer{timed_out ? 504 : 502, "UNAVAILABLE", std::move(message)};
+        co_return co_await answer_locally(client, record, answer, head_request, false,
+                                          limits.upstream_timeout);
     }
 
     auto& response = response_parser->get();
-    if (response.result_int() == 401 && info.what == request::kind::ping)
+    // A registry names its token realm in the 401 of any /v2/ request, not
+    // only the ping: containerd never pings, its first 401 answers a
+    // manifest HEAD.
+    if (response.result_int() == 401 && info.what != request::kind::other &&
+        info.what != request::kind::token && !info.invalid)
         for (auto it = response.find(http::field::www_authenticate);
              it != response.end() && it->name() == http::field::www_authenticate; ++it)
             px.realms.learn(info.registry, it->value());
@@ -171,10 +210,12 @@ task<bool> forward_exchange(proxy_context& px, Client& client, beast::flat_buffe
 
     http::response_serializer<http::buffer_body> reply_writer{reply};
     beast::get_lowest_layer(client).expires_after(limits.upstream_timeout);
-    auto [reply_error, reply_head] = co_await http::async_write_header(client, reply_writer, use_nothrow);
+    auto [reply_error, reply_head] =
+        co_await http::async_write_header(client, reply_writer, use_nothrow);
     if (reply_error) {
         upstream.discard();
-        co_return record.fail_closed(response.result_int(), "client went away: " + reply_error.message());
+        co_return record.fail_closed(response.result_int(),
+                                     "client went away: " + reply_error.message());
     }
     relay_result relayed;
     if (!response_parser->is_done())

@@ -9,9 +9,8 @@ void strip_hop_by_hop(http::fields& fields) {
     // Fields named by Connection are hop-by-hop too; collect them before
     // erasing Connection itself.
     std::vector<std::string> named;
-    for (auto it = fields.find(http::field::connection); it != fields.end() &&
-                                                         it->name() == http::field::connection;
-         ++it)
+    for (auto it = fields.find(http::field::connection);
+         it != fields.end() && it->name() == http::field::connection; ++it)
         for (const auto token : http::token_list{it->value()})
             named.emplace_back(token);
     for (const auto& name : named)
@@ -24,6 +23,8 @@ void strip_hop_by_hop(http::fields& fields) {
         fields.erase(field);
 }
 
-void add_via(http::fields& fields) { fields.insert(http::field::via, "1.1 pullgate"); }
+void add_via(http::fields& fields) {
+    fields.insert(http::field::via, "1.1 pullgate");
+}
 
 } // namespace pullgate::net

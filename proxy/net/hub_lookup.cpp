@@ -55,7 +55,8 @@ void write_file_atomically(const std::string& path, const std::string& text) {
 } // namespace
 
 hub_lookup::hub_lookup(metrics::registry& metrics, asio::thread_pool& blocking)
-    : metrics_(metrics), blocking_(blocking) {}
+    : metrics_(metrics), blocking_(blocking) {
+}
 
 std::string hub_lookup::load_cache_file(const std::string& path) {
     std::ifstream in(path);
@@ -79,6 +80,7 @@ task<hub_lookup::answer> hub_lookup::badges_for(std::shared_ptr<const runtime> r
     };
 
     std::vector<std::string> missing;
+    std::vector<std::string> failed;
     {
         std::lock_guard lock(mutex_);
         const auto now = service::wall_clock::now();
@@ -86,6 +88,12 @@ task<hub_lookup::answer> hub_lookup::badges_for(std::shared_ptr<const runtime> r
             const auto ns = namespace_of(repository);
             if (cache_.find(ns, now))
                 continue;
+            if (auto f = last_error_.find(ns);
+                f != last_error_.end() && !in_flight_.contains(ns) &&
+                std::chrono::steady_clock::now() - f->second.when < retry_after) {
+                failed.push_back(ns);
+                continue;
+            }
             missing.push_back(ns);
             auto [entry, fresh] = in_flight_.try_emplace(ns);
             entry->second.push_back(wake);
@@ -93,25 +101,39 @@ task<hub_lookup::answer> hub_lookup::badges_for(std::shared_ptr<const runtime> r
                 asio::co_spawn(executor, fetch(rt, repository), asio::detached);
         }
     }
-    // Woken by each finished look-up, or by the deadline.
+    // Woken by each finished look-up (answered or failed), or by the
+    // deadline, whichever comes first for the last namespace.
     while (!missing.empty()) {
         auto [ec] = co_await wake_up->async_wait(use_nothrow);
-        const auto now = service::wall_clock::now();
-        std::erase_if(missing, [&](const std::string& ns) { return cache_.find(ns, now).has_value(); });
-        if (!ec || missing.empty())
-            break; // the deadline passed, or everything is known
-        // Cancelled by one finished look-up: wait on, until the same deadline.
+        {
+            std::lock_guard lock(mutex_);
+            std::erase_if(missing, [&](const std::string& ns) {
+                if (in_flight_.contains(ns))
+                    return false;
+                if (!cache_.find(ns, service::wall_clock::now()))
+                    failed.push_back(ns);
+                return true;
+            });
+        }
+        if (!ec)
+            break; // the deadline passed
     }
 
     answer out;
     out.badges = cache_.snapshot(service::wall_clock::now());
-    if (!missing.empty()) {
-        std::lock_guard lock(mutex_);
-        const auto it = last_error_.find(missing.front());
-        out.note = "Docker Hub badge of " + missing.front() + " unknown: " +
-                   (it != last_error_.end() ? it->second : "look-up timed out");
+    std::lock_guard lock(mutex_);
+    if (!failed.empty()) {
+        const auto it = last_error_.find(failed.front());
+        out.note = "Docker Hub badge of " + failed.front() +
+                   " unknown: " + (it != last_error_.end() ? it->second.why : "look-up failed");
+    } else if (!missing.empty()) {
+        out.note = "Docker Hub badge of " + missing.front() + " unknown: look-up timed out";
     }
     co_return out;
+}
+
+policy::badge_map hub_lookup::cached() const {
+    return cache_.snapshot(service::wall_clock::now());
 }
 
 task<void> hub_lookup::fetch(std::shared_ptr<const runtime> rt, std::string repository) {
@@ -128,14 +150,15 @@ task<void> hub_lookup::fetch(std::shared_ptr<const runtime> rt, std::string repo
         co_return;
     }
     auto& stream = *connection.stream;
-    http::request<http::empty_body> request{http::verb::get,
-                                            service::hub_search_target(url->base_path, repository), 11};
+    http::request<http::empty_body> request{
+        http::verb::get, service::hub_search_target(url->base_path, repository), 11};
     request.set(http::field::host, url->where.host);
     request.set(http::field::user_agent, std::string("pullgate/") + version);
     request.set(http::field::accept, "application/json");
     // The look-up may finish after the request that asked has moved on: its
     // answer is cached for the next one. Bounded all the same.
-    const auto patience = std::max<std::chrono::milliseconds>(lookup.timeout, std::chrono::seconds(10));
+    const auto patience =
+        std::max<std::chrono::milliseconds>(lookup.timeout, std::chrono::seconds(10));
     beast::get_lowest_layer(stream).expires_after(patience);
     auto [write_error, written] = co_await http::async_write(stream, request, use_nothrow);
     beast::flat_buffer buffer;
@@ -174,7 +197,7 @@ void hub_lookup::finish(const std::string& name_space, std::string error) {
         if (error.empty())
             last_error_.erase(name_space);
         else
-            last_error_[name_space] = std::move(error);
+            last_error_[name_space] = failure{std::move(error), std::chrono::steady_clock::now()};
     }
     for (const auto& wake : waiting)
         wake();

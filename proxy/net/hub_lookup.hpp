@@ -41,9 +41,17 @@ public:
         std::string note; // why some namespace's badge is unknown, or ""
     };
     // Badges for the namespaces of `repositories`, waiting at most
-    // lookup.timeout for the ones not cached. `rt` must configure a lookup.
+    // lookup.timeout for the ones not cached. A namespace whose look-up
+    // failed less than `retry_after` ago is not asked again (Docker Hub
+    // being down must not cost every request the whole timeout). `rt` must
+    // configure a lookup.
     task<answer> badges_for(std::shared_ptr<const runtime> rt,
                             std::vector<std::string> repositories);
+
+    // What is known now, without waiting.
+    policy::badge_map cached() const;
+
+    static constexpr std::chrono::seconds retry_after{30};
 
 private:
     using waker = std::function<void()>;
@@ -54,9 +62,13 @@ private:
     metrics::registry& metrics_;
     asio::thread_pool& blocking_;
     service::badge_cache cache_;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::map<std::string, std::vector<waker>> in_flight_; // namespace -> waiting requests
-    std::map<std::string, std::string> last_error_;       // namespace -> why it failed
+    struct failure {
+        std::string why;
+        std::chrono::steady_clock::time_point when;
+    };
+    std::map<std::string, failure> last_error_; // namespace -> why its last look-up failed
     std::atomic<bool> save_pending_{false};
 };
 

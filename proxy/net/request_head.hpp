@@ -5,6 +5,7 @@
 
 #include "config/config.hpp"
 #include "net/asio.hpp"
+#include "net/read_deadline.hpp"
 #include "request/header_block.hpp"
 
 #include <memory>
@@ -37,6 +38,11 @@ struct request_head {
 // record of a request that was refused before it could be parsed.
 void describe_refused_request(std::string_view data, request_head& head);
 
+// The canonical host a proxy request target names ("http://Host:80/x?q" or
+// "host:443"), or "" when it names none that can be read: a refused
+// request's record never carries its raw URL, whose query may hold tokens.
+std::string host_of_target(std::string_view target);
+
 // `first` selects the deadline for the first byte: header_timeout on a new
 // connection, idle_timeout between keep-alive requests. The whole header
 // must then arrive within header_timeout (slow-header clients are cut off).
@@ -44,23 +50,23 @@ template <class Stream>
 task<request_head> read_request_head(Stream& stream, beast::flat_buffer& buffer,
                                      const config::limits_config& limits, bool first) {
     request_head head;
-    auto& socket_layer = beast::get_lowest_layer(stream);
     const request::header_block_limits block_limits{limits.max_header_bytes, limits.max_headers};
 
     if (buffer.size() == 0) {
-        socket_layer.expires_after(first ? limits.header_timeout : limits.idle_timeout);
+        read_deadline idle(stream, first ? limits.header_timeout : limits.idle_timeout);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_nothrow);
         buffer.commit(n);
         if (ec) {
             // A keep-alive connection that stays quiet is simply closed; a
             // new one that never sends a request gets a 408 and a record.
-            head.status = ec == beast::error::timeout && first ? head_status::timeout
-                                                               : head_status::closed;
+            head.status = idle.expired() && first ? head_status::timeout : head_status::closed;
             co_return head;
         }
     }
     head.received_bytes = true;
-    socket_layer.expires_after(limits.header_timeout);
+    // One deadline for the whole header: a client that sends it a byte at a
+    // time is cut off all the same, and still gets its 408.
+    read_deadline whole_header(stream, limits.header_timeout);
     std::size_t length = 0;
     for (;;) {
         const std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
@@ -77,7 +83,10 @@ task<request_head> read_request_head(Stream& stream, beast::flat_buffer& buffer,
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_nothrow);
         buffer.commit(n);
         if (ec) {
-            head.status = ec == beast::error::timeout ? head_status::timeout : head_status::closed;
+            head.status = whole_header.expired() ? head_status::timeout : head_status::closed;
+            if (whole_header.expired())
+                describe_refused_request(
+                    {static_cast<const char*>(buffer.data().data()), buffer.size()}, head);
             co_return head;
         }
     }
@@ -98,7 +107,8 @@ task<request_head> read_request_head(Stream& stream, beast::flat_buffer& buffer,
     if (ec || !head.parser->is_header_done() || used != length) {
         describe_refused_request(block, head);
         head.status = head_status::refused;
-        head.refusal_reason = "malformed request header" + (ec ? ": " + ec.message() : std::string());
+        head.refusal_reason =
+            "malformed request header" + (ec ? ": " + ec.message() : std::string());
         co_return head;
     }
     buffer.consume(length);

@@ -25,13 +25,12 @@ void describe_connect(audit::record& r, const request::authority& where) {
     r.action = "other";
 }
 
-task<void> refuse_connect(beast::tcp_stream& client, exchange_record& record, int status,
-                          std::string_view code, const std::string& message,
-                          std::chrono::milliseconds timeout) {
+task<void> refuse_connect(beast::tcp_stream& client, exchange_record& record,
+                          const local_answer& answer, std::chrono::milliseconds timeout) {
     record.fields().decision = "deny";
-    auto response = make_error_response(status, code, message, false, false);
+    auto response = make_error_response(answer.status, answer.code, answer.message, false, false);
     co_await send_local_response(client, response, timeout);
-    record.finish(status, response.body().size());
+    record.finish(answer.status, response.body().size());
 }
 
 task<bool> answer_connect(beast::tcp_stream& client, std::chrono::milliseconds timeout) {
@@ -55,8 +54,7 @@ task<void> refuse_client_tls(beast::tcp_stream& client, beast::flat_buffer& buff
 } // namespace
 
 task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_buffer& buffer,
-                      session_info session, request_head connect_head,
-                      connection_handle& handle) {
+                      session_info session, request_head connect_head, connection_handle& handle) {
     const auto rt = px.current();
     const auto& limits = rt->settings->cfg.limits;
     exchange_record record(px.audit, px.metrics, session);
@@ -65,25 +63,27 @@ task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_
 
     auto where = request::parse_connect_authority(connect_head.parser->get().target());
     if (!where) {
-        record.fields().host = std::string(connect_head.parser->get().target());
+        // An authority-form target holds no path or query: kept as sent (at
+        // most 256 bytes), it shows which spelling was tried.
+        record.fields().host = std::string(connect_head.parser->get().target().substr(0, 256));
         record.refused("request.invalid", "malformed request", where.error());
-        co_return co_await refuse_connect(client, record, 400, "UNSUPPORTED",
-                                          "pullgate: bad CONNECT target: " + where.error() +
-                                              " (rule: request.invalid)",
-                                          limits.header_timeout);
+        const local_answer answer{400, "UNSUPPORTED",
+                                  "pullgate: bad CONNECT target: " + where.error() +
+                                      " (rule: request.invalid)"};
+        co_return co_await refuse_connect(client, record, answer, limits.header_timeout);
     }
     describe_connect(record.fields(), *where);
-    if (!rt->settings->connect_ports.contains(where->port)) {
+    if (!rt->settings->port_allowed(*where, request::scheme::https)) {
         record.refused("upstream.connect_ports", "port not allowed", "port not allowed");
-        co_return co_await refuse_connect(
-            client, record, 403, "DENIED",
-            "pullgate: CONNECT to " + where->to_string() +
-                " refused: port not allowed (rule: upstream.connect_ports)",
-            limits.header_timeout);
+        const local_answer answer{403, "DENIED",
+                                  "pullgate: CONNECT to " + where->to_string() +
+                                      " refused: port not allowed (rule: upstream.connect_ports)"};
+        co_return co_await refuse_connect(client, record, answer, limits.header_timeout);
     }
 
     auto upstream = co_await connect_tls(*rt, px.metrics, *where);
-    record.fields().upstream = upstream.address;
+    if (!upstream.address.empty())
+        record.fields().upstream = upstream.address;
     if (upstream.not_tls) {
         record.refused("default", upstream.failure->summary,
                        upstream.failure->reason +
@@ -96,22 +96,22 @@ task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_
     }
     if (upstream.failure) {
         record.refused(upstream.failure->rule, upstream.failure->summary, upstream.failure->reason);
-        co_return co_await refuse_connect(
-            client, record, upstream.failure->status, "UNAVAILABLE",
-            "pullgate: " + upstream.failure->reason + " (rule: " + upstream.failure->rule + ")",
-            limits.header_timeout);
+        const local_answer answer{upstream.failure->status, "UNAVAILABLE",
+                                  "pullgate: " + upstream.failure->reason +
+                                      " (rule: " + upstream.failure->rule + ")"};
+        co_return co_await refuse_connect(client, record, answer, limits.header_timeout);
     }
     if (!co_await answer_connect(client, limits.header_timeout)) {
         record.fields().decision = "allow";
-        co_return (void)record.fail_closed(200, "client went away after CONNECT");
+        co_return (void) record.fail_closed(200, "client went away after CONNECT");
     }
 
     tls_stream tls(std::move(client), px.client_tls);
     handle.rebind(beast::get_lowest_layer(tls));
     SSL* ssl = tls.native_handle();
-    const auto leaf = px.leaves.get(where->host, where->kind == request::host_kind::dns
-                                                     ? tls::san_type::dns
-                                                     : tls::san_type::ip);
+    const auto leaf =
+        px.leaves.get(where->host, where->kind == request::host_kind::dns ? tls::san_type::dns
+                                                                          : tls::san_type::ip);
     SSL_use_certificate(ssl, leaf->cert.get());
     SSL_use_PrivateKey(ssl, px.leaves.key());
     server_name_check sni{where->host, {}, false};
@@ -145,7 +145,7 @@ task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_
     tls_upstream_slot slot(px.metrics, *where, std::move(upstream));
     for (bool first = true; !px.draining.load(); first = false) {
         handle.set_idle(true);
-        auto head = co_await read_request_head(tls, buffer, px.current()->settings->cfg.limits, first);
+        auto head = co_await read_request_head(tls, buffer, rt->settings->cfg.limits, first);
         handle.set_idle(false);
         if (!co_await serve_request(px, tls, buffer, session, slot, std::move(head)))
             break;

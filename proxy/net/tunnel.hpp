@@ -13,7 +13,6 @@
 namespace pullgate::net {
 
 task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_buffer& buffer,
-                      session_info session, request_head connect_head,
-                      connection_handle& handle);
+                      session_info session, request_head connect_head, connection_handle& handle);
 
 } // namespace pullgate::net

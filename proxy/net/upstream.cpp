@@ -46,9 +46,9 @@ task<resolved> resolve(const service::settings& s, const request::authority& whe
         auto executor = co_await asio::this_coro::executor;
         tcp::resolver resolver(executor);
         asio::steady_timer deadline(executor, s.cfg.limits.connect_timeout);
-        auto outcome = co_await (
-            resolver.async_resolve(where.host, std::to_string(where.port), use_nothrow) ||
-            deadline.async_wait(use_nothrow));
+        auto outcome =
+            co_await (resolver.async_resolve(where.host, std::to_string(where.port), use_nothrow) ||
+                      deadline.async_wait(use_nothrow));
         if (outcome.index() == 1) {
             out.failure = upstream_failure{504, fmt::format("resolving {} timed out", where.host),
                                            "upstream", "upstream timeout"};
@@ -56,8 +56,8 @@ task<resolved> resolve(const service::settings& s, const request::authority& whe
         }
         auto [ec, results] = std::get<0>(std::move(outcome));
         if (ec) {
-            out.failure =
-                upstream_failure{502, fmt::format("cannot resolve {}: {}", where.host, ec.message())};
+            out.failure = upstream_failure{
+                502, fmt::format("cannot resolve {}: {}", where.host, ec.message())};
             co_return out;
         }
         for (const auto& entry : results)
@@ -72,9 +72,9 @@ task<resolved> resolve(const service::settings& s, const request::authority& whe
             allowed.push_back(endpoint);
     }
     if (allowed.empty()) {
-        out.failure = upstream_failure{403,
-                                       fmt::format("{} resolves to a {}", where.to_string(), refusal),
-                                       "egress", "destination not allowed"};
+        out.failure =
+            upstream_failure{403, fmt::format("{} resolves to a {}", where.to_string(), refusal),
+                             "egress", "destination not allowed"};
     }
     out.endpoints = std::move(allowed);
     co_return out;
@@ -122,13 +122,13 @@ task<tcp_connection> connect_tcp(const runtime& rt, metrics::registry& metrics,
     stream->expires_after(s.cfg.limits.connect_timeout);
     auto [ec, endpoint] = co_await stream->async_connect(addresses.endpoints, use_nothrow);
     if (ec) {
-        out.failure = ec == beast::error::timeout
-                          ? upstream_failure{504,
-                                             fmt::format("connecting to {} timed out",
-                                                         where.to_string()),
-                                             "upstream", "upstream timeout"}
-                          : upstream_failure{502, fmt::format("cannot connect to {}: {}",
-                                                              where.to_string(), ec.message())};
+        out.failure =
+            ec == beast::error::timeout
+                ? upstream_failure{504,
+                                   fmt::format("connecting to {} timed out", where.to_string()),
+                                   "upstream", "upstream timeout"}
+                : upstream_failure{502, fmt::format("cannot connect to {}: {}", where.to_string(),
+                                                    ec.message())};
         co_return out;
     }
     error_code ignored;

@@ -14,8 +14,8 @@
 namespace pullgate::net {
 
 struct upstream_failure {
-    int status = 502;   // 502, 504 for a timeout, 403 for a refused destination
-    std::string reason; // names the host and what went wrong
+    int status = 502;              // 502, 504 for a timeout, 403 for a refused destination
+    std::string reason;            // names the host and what went wrong
     std::string rule = "upstream"; // audit `rule`: "upstream", "egress"
     std::string summary = "upstream unreachable"; // audit `reason`
 };

@@ -21,7 +21,8 @@ public:
         : metrics_(metrics), where_(std::move(where)), stream_(std::move(first.stream)),
           gauge_(std::move(first.gauge)), address_(std::move(first.address)) {}
 
-    task<std::optional<upstream_failure>> ready(const runtime& rt, const request::authority& where) {
+    task<std::optional<upstream_failure>> ready(const runtime& rt,
+                                                const request::authority& where) {
         if (!(where == where_))
             co_return upstream_failure{400, "request for another host inside a tunnel",
                                        "request.invalid", "malformed request"};
@@ -60,7 +61,8 @@ public:
 
     explicit plain_upstream_slot(metrics::registry& metrics) : metrics_(metrics) {}
 
-    task<std::optional<upstream_failure>> ready(const runtime& rt, const request::authority& where) {
+    task<std::optional<upstream_failure>> ready(const runtime& rt,
+                                                const request::authority& where) {
         if (stream_ && where_ && *where_ == where)
             co_return std::nullopt;
         discard();

@@ -26,6 +26,12 @@ struct decision {
     std::string reason;  // short: "community image"
     std::string message; // for a denial: "pullgate: …", one ASCII line
     category image_category = category::none;
+    // The repository the decision is about (and its tag or digest, when
+    // the access names one): for a request that touches several (a
+    // cross-repository mount, a token request with several scopes), the
+    // one that decided. Empty when no repository decided.
+    std::string repository;
+    std::string reference;
     // For a denial: the status and OCI error code to answer with
     // (403 DENIED; 400 NAME_INVALID for a non-canonical request).
     int status = 403;

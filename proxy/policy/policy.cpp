@@ -101,12 +101,12 @@ decision rule_decision(const compiled_rule& rule, std::string_view image, catego
 
 // The registry's canonical name. classify() already gives one; this only
 // makes sure a stray spelling ("Docker.io", "registry-1.docker.io") cannot
-// pass one check and skip the next.
+// pass one check and skip the next. A Docker Hub host with a port is not
+// Docker Hub (registry-1.docker.io:5000 is some other service).
 std::string registry_key(std::string_view registry) {
     std::string name = normalise_name(registry);
-    auto colon = name.find(':');
-    if (!name.empty() && name.front() != '[' &&
-        request::is_docker_hub_host(std::string_view(name).substr(0, colon))) {
+    if (!name.empty() && name.find(':') == std::string::npos &&
+        request::is_docker_hub_host(name)) {
         name = request::docker_hub;
     }
     return name;
@@ -225,6 +225,10 @@ decision compiled_policy::decide_accesses(const request::request_info& request, 
     std::optional<decision> primary;
     for (const auto& access : accesses) {
         decision d = decide_access(request, access, who, badges);
+        // Which repository decided: a record of a mount or of a token with
+        // several scopes must name the one that was denied.
+        d.repository = access.repository;
+        d.reference = access.reference;
         if (d.blocks()) {
             return d;
         }

@@ -56,7 +56,8 @@ public:
     // The Docker Hub repositories of `request` whose category only Docker
     // Hub's badge can tell: not library/*, no namespace in a configured
     // list. Empty unless the request is for docker.io.
-    std::vector<std::string> repositories_needing_badges(const request::request_info& request) const;
+    std::vector<std::string>
+    repositories_needing_badges(const request::request_info& request) const;
 
 private:
     explicit policy(std::shared_ptr<const compiled_policy> impl);

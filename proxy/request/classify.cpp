@@ -375,6 +375,10 @@ request_info classify(const http_request_view& request, const token_realms& real
     if (auto registry = realms.registry_for(request.where, target->path)) {
         return classify_token(std::move(info), request, *target, std::move(*registry));
     }
+    if (auto realm = realms.lookalike(request.where, target->path)) {
+        return invalid(std::move(info),
+                       "not the canonical spelling of the token endpoint " + *realm);
+    }
     // Docker Hub's web API (sign-in, search) lives under /v2/ on
     // hub.docker.com but serves no image content: Docker Desktop needs it,
     // and it is an ordinary host for policy (other_hosts).

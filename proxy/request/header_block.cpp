@@ -13,7 +13,9 @@ bool is_tchar(char c) {
     return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-bool is_token(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar); }
+bool is_token(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar);
+}
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -30,7 +32,9 @@ std::string_view trim_ows(std::string_view s) {
     return s;
 }
 
-framing_refusal bad(std::string reason) { return {400, std::move(reason)}; }
+framing_refusal bad(std::string reason) {
+    return {400, std::move(reason)};
+}
 
 std::optional<framing_refusal> check_request_line(std::string_view line) {
     const auto first = line.find(' ');

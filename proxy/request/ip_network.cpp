@@ -285,7 +285,10 @@ std::optional<string_view> special_purpose(const ip_address& address) {
     const auto& b = address.bytes;
     static constexpr bytes16 nat64{0x00, 0x64, 0xff, 0x9b};
     static constexpr bytes16 six_to_four{0x20, 0x02};
-    if (address.is_v4() || prefix_matches(b, nat64, 96)) {
+    // ::ffff:0:a.b.c.d, IPv4-translated (RFC 2765 SIIT): another spelling
+    // of an IPv4 destination.
+    static constexpr bytes16 translated{0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0};
+    if (address.is_v4() || prefix_matches(b, nat64, 96) || prefix_matches(b, translated, 96)) {
         return special_v4(b.data() + 12);
     }
     if (prefix_matches(b, six_to_four, 16)) {

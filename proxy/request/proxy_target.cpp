@@ -44,7 +44,8 @@ result<routed_target> route_absolute_http(std::string_view target,
     auto where = parse_authority(authority_text, 80);
     if (!where)
         return refuse("bad host in the request URL: " + where.error());
-    std::string origin = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
+    std::string origin =
+        path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
     if (origin.front() == '?')
         origin.insert(origin.begin(), '/');
     if (origin.front() != '/')

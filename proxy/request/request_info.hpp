@@ -34,8 +34,8 @@ struct repository_access {
 struct request_info {
     kind what = kind::other;
     action act = action::other;
-    std::string host;       // canonical upstream host, without port
-    std::string registry;   // canonical registry ("docker.io", "ghcr.io", "host:5000")
+    std::string host;     // canonical upstream host, without port
+    std::string registry; // canonical registry ("docker.io", "ghcr.io", "host:5000")
     // GET or HEAD: the request cannot carry data out. Policy allows only
     // such requests on a listed registry's non-registry paths (its blob
     // CDN), so that a CDN host is never a way to upload.

@@ -121,10 +121,11 @@ struct normalisation {
     bool merge_slashes_first;
 };
 
-// Does this normalisation of the (decoded, lower-case) path start with the
-// segment "v2"? Dot segments are removed as RFC 3986 5.2.4 does; servers
-// differ on whether empty segments are merged before or after that.
-bool first_segment_is_v2(string_view path, normalisation n) {
+// The segments of one normalisation of the (decoded, lower-case) path.
+// Dot segments are removed as RFC 3986 5.2.4 does; servers differ on
+// whether empty segments are merged before or after that. Empty segments
+// are dropped from the result.
+std::vector<string_view> normalised_segments(string_view path, normalisation n) {
     std::vector<string_view> segments;
     for (std::size_t start = 0; start <= path.size();) {
         auto end = n.backslash_is_slash ? path.find_first_of("/\\", start) : path.find('/', start);
@@ -146,29 +147,53 @@ bool first_segment_is_v2(string_view path, normalisation n) {
             if (!out.empty()) {
                 out.pop_back();
             }
-        } else if (segment != ".") {
+        } else if (segment != "." && !segment.empty()) {
             out.push_back(segment);
         }
     }
-    auto first = std::find_if(out.begin(), out.end(), [](string_view s) { return !s.empty(); });
-    return first != out.end() && *first == "v2";
+    return out;
 }
 
-bool any_normalisation_reaches_v2(string_view path) {
-    // Every normalisation keeps segments as substrings: no "v2", no /v2.
-    if (path.find("v2") == string_view::npos) {
-        return false;
-    }
+// Is `wanted` true of any normalisation of this level of the path?
+template <class Predicate> bool any_normalisation(string_view path, Predicate wanted) {
     for (bool backslash : {false, true}) {
         for (bool parameters : {false, true}) {
             for (bool merge_first : {false, true}) {
-                if (first_segment_is_v2(path, {backslash, parameters, merge_first})) {
+                if (wanted(normalised_segments(path, {backslash, parameters, merge_first}))) {
                     return true;
                 }
             }
         }
     }
     return false;
+}
+
+// Is `wanted` true of any spelling a server might read `raw_path` as:
+// undecoded (a server that keeps "%2f" opaque still resolves "/a%2fb/../v2"),
+// then one more percent-decoding pass per level, cut at a decoded NUL (a C
+// server stops there)? Past max_decode_passes the answer is yes: a path
+// that deep in encodings is never honest.
+template <class Predicate> bool any_spelling(string_view raw_path, Predicate wanted) {
+    std::string level = lower_copy(raw_path);
+    for (int pass = 0;; ++pass) {
+        if (any_normalisation(level, wanted)) {
+            return true;
+        }
+        // A C server stops reading the path at a decoded NUL; a server
+        // that parses the decoded path again stops at a decoded "?" or "#".
+        if (auto cut = level.find_first_of(std::string_view("\0?#", 3));
+            cut != std::string::npos && any_normalisation(level.substr(0, cut), wanted)) {
+            return true;
+        }
+        auto next = fold_overlong(decode_once_lower(level));
+        if (next == level) {
+            return false;
+        }
+        if (pass == max_decode_passes) {
+            return true;
+        }
+        level = std::move(next);
+    }
 }
 
 std::optional<std::string> segment_problem(string_view path) {
@@ -245,27 +270,23 @@ bool looks_like_registry_path(string_view raw_path) {
     if (raw_path == "/v2" || raw_path.starts_with("/v2/")) {
         return true;
     }
-    // Level 0 is the path undecoded (a server that keeps "%2f" opaque still
-    // resolves "/a%2fb/../v2"), then one more decoding pass per level.
-    std::string level = lower_copy(raw_path);
-    for (int pass = 0;; ++pass) {
-        if (any_normalisation_reaches_v2(level)) {
-            return true;
-        }
-        // A C server stops reading the path at a decoded NUL.
-        if (auto nul = level.find('\0');
-            nul != std::string::npos && any_normalisation_reaches_v2(level.substr(0, nul))) {
-            return true;
-        }
-        auto next = fold_overlong(decode_once_lower(level));
-        if (next == level) {
-            return false;
-        }
-        if (pass == max_decode_passes) {
-            return true;
-        }
-        level = std::move(next);
+    // Every normalisation keeps segments as substrings: no "v2", no /v2
+    // (and no encoded one either: "%76%32" still holds no "v2").
+    const bool may_hold_v2 = lower_copy(raw_path).find("v2") != std::string::npos ||
+                             raw_path.find('%') != string_view::npos;
+    return may_hold_v2 && any_spelling(raw_path, [](const std::vector<string_view>& segments) {
+               return !segments.empty() && segments.front() == "v2";
+           });
+}
+
+bool may_resolve_to(string_view raw_path, string_view canonical_path) {
+    if (raw_path == canonical_path) {
+        return true;
     }
+    const std::string canonical = lower_copy(canonical_path);
+    const auto wanted = normalised_segments(canonical, {false, false, false});
+    return any_spelling(
+        raw_path, [&](const std::vector<string_view>& segments) { return segments == wanted; });
 }
 
 std::optional<std::string> registry_path_problem(string_view raw_path) {

@@ -52,6 +52,11 @@ std::vector<std::string_view> param_values(const query_params& params, std::stri
 // overlong UTF-8).
 bool looks_like_registry_path(std::string_view raw_path);
 
+// True when the raw path is `canonical_path` ("/token") or could be read
+// as it by an upstream, under the same normalisations (so "/token/",
+// "/Token", "//token", "/%74oken", "/x/../token" all count).
+bool may_resolve_to(std::string_view raw_path, std::string_view canonical_path);
+
 // For a path that looks like a registry path: why it is not exactly
 // canonical ("percent-encoding in a registry path", "dot segment in a
 // registry path", ...), or nothing when it is. Canonical means: starts with

@@ -117,8 +117,13 @@ std::optional<std::string> realm_key(string_view registry, string_view url) {
         !acceptable_api_realm(*where, s, parsed->path, registry)) {
         return std::nullopt;
     }
-    return where->to_string() + parsed->path;
+    // Keyed by host and path, not port: a realm is one endpoint whether
+    // it is reached over https or (by a client that tries) plain http.
+    return where->host + parsed->path;
 }
+
+constexpr string_view docker_hub_realm_host = "auth.docker.io";
+constexpr string_view docker_hub_realm_path = "/token";
 
 } // namespace
 
@@ -191,10 +196,10 @@ std::optional<std::string> token_realms::registry_for(const authority& where,
                                                       string_view path) const {
     // Docker Hub's realm is built in and checked first, so no learned realm
     // can claim it for another registry.
-    if (where.host == "auth.docker.io" && where.port == 443 && path == "/token") {
+    if (where.host == docker_hub_realm_host && path == docker_hub_realm_path) {
         return std::string(docker_hub);
     }
-    auto key = where.to_string();
+    auto key = where.host;
     key += path;
     std::lock_guard lock(mutex_);
     auto found = registry_by_realm_.find(key);
@@ -202,6 +207,23 @@ std::optional<std::string> token_realms::registry_for(const authority& where,
         return std::nullopt;
     }
     return found->second;
+}
+
+std::optional<std::string> token_realms::lookalike(const authority& where,
+                                                   string_view raw_path) const {
+    if (where.host == docker_hub_realm_host && may_resolve_to(raw_path, docker_hub_realm_path)) {
+        return std::string(docker_hub_realm_path);
+    }
+    const std::string prefix = where.host + "/";
+    std::lock_guard lock(mutex_);
+    for (auto it = registry_by_realm_.lower_bound(prefix);
+         it != registry_by_realm_.end() && it->first.starts_with(prefix); ++it) {
+        const auto realm_path = string_view(it->first).substr(where.host.size());
+        if (may_resolve_to(raw_path, realm_path)) {
+            return std::string(realm_path);
+        }
+    }
+    return std::nullopt;
 }
 
 } // namespace pullgate::request

@@ -25,12 +25,19 @@ public:
     // realm is not an absolute http(s) URL with a canonical host.
     void learn(std::string_view registry, std::string_view www_authenticate);
 
-    // The registry whose token realm is this host, port and path, if any.
+    // The registry whose token realm is this host and path (any port), if
+    // any.
     std::optional<std::string> registry_for(const authority& where, std::string_view path) const;
+
+    // The realm path that `raw_path` is a non-canonical spelling of, on this
+    // host ("/token/", "/Token", "/%74oken" for "/token"), if any: such a
+    // request is refused, or an upstream that reads it as its token
+    // endpoint would hand out tokens nobody decided.
+    std::optional<std::string> lookalike(const authority& where, std::string_view raw_path) const;
 
 private:
     mutable std::mutex mutex_;
-    std::map<std::string, std::string> registry_by_realm_; // "host:port/path" -> registry
+    std::map<std::string, std::string> registry_by_realm_; // "host/path" -> registry
 };
 
 // The realm URL of a Bearer challenge, or nothing.

@@ -21,6 +21,16 @@ void describe_request(audit::record& r, const request::request_info& info) {
 }
 
 void describe_decision(audit::record& r, const policy::decision& d) {
+    // A request that touches several repositories is recorded under the
+    // one that decided it, so that the record never says "library/alpine
+    // was denied as a community image" when randomuser/tool was.
+    if (!d.repository.empty() && r.repository != d.repository) {
+        r.repository = d.repository;
+        r.reference = unless_empty(d.reference);
+        r.image = r.registry.value_or("") + "/" + d.repository;
+        if (!d.reference.empty())
+            *r.image += (d.reference.find(':') != std::string::npos ? "@" : ":") + d.reference;
+    }
     r.decision = std::string(policy::to_string(d.outcome));
     r.enforced = d.enforced;
     r.rule = d.rule;

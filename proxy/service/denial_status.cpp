@@ -18,8 +18,8 @@ bool starts_with_icase(std::string_view text, std::string_view prefix) {
 
 bool is_containers_image_client(std::string_view user_agent) {
     // containers/image's own default, and the names its users set.
-    static constexpr std::array<std::string_view, 6> prefixes{
-        "containers/", "skopeo/", "libpod/", "podman/", "buildah/", "cri-o/"};
+    static constexpr std::array<std::string_view, 6> prefixes{"containers/", "skopeo/",  "libpod/",
+                                                              "podman/",     "buildah/", "cri-o/"};
     return std::any_of(prefixes.begin(), prefixes.end(),
                        [&](std::string_view p) { return starts_with_icase(user_agent, p); });
 }

@@ -34,7 +34,8 @@ std::string hub_search_target(std::string_view base_path, std::string_view repos
 class badge_cache {
 public:
     // Entries found and still fresh; `now` is passed in for the tests.
-    std::optional<policy::category> find(std::string_view name_space, wall_clock::time_point now) const;
+    std::optional<policy::category> find(std::string_view name_space,
+                                         wall_clock::time_point now) const;
     void store(const std::string& name_space, policy::category c, wall_clock::time_point expires);
     policy::badge_map snapshot(wall_clock::time_point now) const;
 

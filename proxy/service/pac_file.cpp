@@ -13,9 +13,12 @@ namespace {
 // Docker Hub's hosts (SPEC "Registries and Docker Hub"): listing docker.io
 // must route all of them, or the blob CDN would bypass the proxy.
 const std::vector<std::string_view> docker_hub_hosts = {
-    "docker.io",         "index.docker.io",
-    "registry-1.docker.io", "registry.hub.docker.com",
-    "auth.docker.io",    "production.cloudflare.docker.com",
+    "docker.io",
+    "index.docker.io",
+    "registry-1.docker.io",
+    "registry.hub.docker.com",
+    "auth.docker.io",
+    "production.cloudflare.docker.com",
 };
 
 // Only characters of host names reach the JavaScript, so a configuration

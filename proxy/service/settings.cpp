@@ -1,7 +1,8 @@
 #include "service/settings.hpp"
 
+#include "request/registry.hpp"
+
 #include <algorithm>
-#include <charconv>
 
 namespace pullgate::service {
 namespace {
@@ -14,21 +15,16 @@ std::vector<request::ip_network> parse_networks(const std::vector<std::string>& 
     return networks;
 }
 
-// The port of a registries entry written "name:port" ("*.corp:5000" too).
-std::optional<std::uint16_t> registry_port(const std::string& entry) {
-    const auto colon = entry.rfind(':');
-    if (colon == std::string::npos || entry.find(']', colon) != std::string::npos)
-        return std::nullopt;
-    unsigned value = 0;
-    const char* first = entry.data() + colon + 1;
-    const char* last = entry.data() + entry.size();
-    const auto [end, ec] = std::from_chars(first, last, value);
-    if (ec != std::errc() || end != last || value == 0 || value > 65535)
-        return std::nullopt;
-    return static_cast<std::uint16_t>(value);
-}
-
 } // namespace
+
+bool settings::port_allowed(const request::authority& where, request::scheme over) const {
+    const auto& ports = cfg.upstream.connect_ports;
+    if (over == request::scheme::https
+            ? std::find(ports.begin(), ports.end(), where.port) != ports.end()
+            : where.port == 80)
+        return true;
+    return decider.is_listed_registry(request::registry_name(where, over));
+}
 
 bool settings::client_allowed(const request::ip_address& address) const {
     return std::any_of(clients.begin(), clients.end(),
@@ -42,9 +38,9 @@ std::optional<std::string> settings::egress_refusal(const request::ip_address& a
     const auto why = request::special_purpose(address);
     if (!why)
         return std::nullopt;
-    const bool allowed = std::any_of(
-        private_networks_allowed.begin(), private_networks_allowed.end(),
-        [&](const request::ip_network& n) { return n.contains(address); });
+    const bool allowed =
+        std::any_of(private_networks_allowed.begin(), private_networks_allowed.end(),
+                    [&](const request::ip_network& n) { return n.contains(address); });
     if (allowed)
         return std::nullopt;
     return std::string(*why) + " address " + address.to_string() +
@@ -61,23 +57,17 @@ std::shared_ptr<const settings> compile_settings(config::config cfg, const std::
     if (!decider)
         return nullptr;
 
-    auto compiled = std::make_shared<settings>(settings{std::move(cfg), std::move(*decider), {}, {}, {}, {}, {}});
+    auto compiled =
+        std::make_shared<settings>(settings{std::move(cfg), std::move(*decider), {}, {}, {}});
     compiled->clients = parse_networks(compiled->cfg.clients);
-    compiled->private_networks_allowed = parse_networks(compiled->cfg.upstream.allow_private_networks);
+    compiled->private_networks_allowed =
+        parse_networks(compiled->cfg.upstream.allow_private_networks);
     for (const auto& [from, to] : compiled->cfg.upstream.resolve) {
         auto key = request::parse_connect_authority(from);
         auto address = request::parse_socket_address(to);
         if (key && address)
             compiled->resolve.emplace(key->to_string(), *address);
     }
-    compiled->connect_ports.insert(compiled->cfg.upstream.connect_ports.begin(),
-                                   compiled->cfg.upstream.connect_ports.end());
-    compiled->plain_http_ports.insert(80);
-    for (const auto& entry : compiled->decider.registries())
-        if (const auto port = registry_port(entry)) {
-            compiled->connect_ports.insert(*port);
-            compiled->plain_http_ports.insert(*port);
-        }
     return compiled;
 }
 

@@ -9,11 +9,11 @@
 #include "policy/policy.hpp"
 #include "request/host.hpp"
 #include "request/ip_network.hpp"
+#include "request/registry.hpp"
 
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -26,16 +26,17 @@ struct settings {
     std::vector<request::ip_network> private_networks_allowed;
     // canonical "host:port" -> the address to connect to instead of DNS
     std::map<std::string, request::authority> resolve;
-    // Ports a CONNECT may name: upstream.connect_ports plus the ports of
-    // listed registries ("registry.example:5000").
-    std::set<std::uint16_t> connect_ports;
-    // Ports a plain-HTTP request may name: 80 plus the listed registries'.
-    std::set<std::uint16_t> plain_http_ports;
 
     bool client_allowed(const request::ip_address& address) const;
+    // A CONNECT may name a port in upstream.connect_ports, a plain-HTTP
+    // request port 80; either may name a listed registry's own port
+    // ("registry.corp:5000" opens port 5000 of registry.corp, of no other
+    // host).
+    bool port_allowed(const request::authority& where, request::scheme over) const;
     // Why this resolved address must not be connected to, or nothing.
     // `pinned` is true when the address comes from upstream.resolve.
-    std::optional<std::string> egress_refusal(const request::ip_address& address, bool pinned) const;
+    std::optional<std::string> egress_refusal(const request::ip_address& address,
+                                              bool pinned) const;
 };
 
 // Compiles `cfg`; errors and warnings go to `diagnostics` (labelled with

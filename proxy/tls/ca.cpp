@@ -36,7 +36,8 @@ void write_new_file(const std::string& path, const std::string& text, mode_t mod
         if (n < 0) {
             const int saved = errno;
             ::close(fd);
-            throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(saved)));
+            throw std::runtime_error(
+                fmt::format("cannot write {}: {}", path, std::strerror(saved)));
         }
         done += static_cast<std::size_t>(n);
     }
@@ -46,7 +47,8 @@ void write_new_file(const std::string& path, const std::string& text, mode_t mod
 std::string read_file(const std::string& path, std::string_view what) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        throw std::runtime_error(fmt::format("cannot read {} {}: {}", what, path, std::strerror(errno)));
+        throw std::runtime_error(
+            fmt::format("cannot read {} {}: {}", what, path, std::strerror(errno)));
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
@@ -114,10 +116,10 @@ certificate_authority load_ca(const std::string& cert_path, const std::string& k
         throw_openssl_error(fmt::format("the key in {} does not belong to the certificate in {}",
                                         key_path, cert_path));
     if (X509_check_ca(ca.cert.get()) == 0)
-        throw std::runtime_error(fmt::format(
-            "{} is not a CA certificate (it needs basicConstraints CA:TRUE); "
-            "create one with `pullgate ca init`",
-            cert_path));
+        throw std::runtime_error(
+            fmt::format("{} is not a CA certificate (it needs basicConstraints CA:TRUE); "
+                        "create one with `pullgate ca init`",
+                        cert_path));
     return ca;
 }
 

@@ -25,8 +25,8 @@ bool safe_san_text(const std::string& host) {
     if (host.empty())
         return false;
     for (const char c : host) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                        c == '-' || c == ':' || (c >= 'A' && c <= 'F');
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+                        c == ':' || (c >= 'A' && c <= 'F');
         if (!ok)
             return false;
     }
@@ -56,7 +56,8 @@ x509_ptr mint_leaf(const certificate_authority& ca, EVP_PKEY* leaf_key, const st
 }
 
 leaf_cache::leaf_cache(std::shared_ptr<const certificate_authority> ca, std::size_t capacity)
-    : ca_(std::move(ca)), key_(generate_p256_key()), capacity_(capacity ? capacity : 1) {}
+    : ca_(std::move(ca)), key_(generate_p256_key()), capacity_(capacity ? capacity : 1) {
+}
 
 std::shared_ptr<const minted_leaf> leaf_cache::get(const std::string& host, san_type type) {
     const auto fresh_until = clock::now() + std::chrono::hours(24);

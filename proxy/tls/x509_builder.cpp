@@ -57,7 +57,9 @@ void x509_builder::set_issuer(X509* issuer) {
     X509_set_issuer_name(cert_.get(), X509_get_subject_name(issuer));
 }
 
-void x509_builder::set_public_key(EVP_PKEY* key) { X509_set_pubkey(cert_.get(), key); }
+void x509_builder::set_public_key(EVP_PKEY* key) {
+    X509_set_pubkey(cert_.get(), key);
+}
 
 void x509_builder::add_extension(X509* issuer, int nid, const char* value) {
     X509V3_CTX ctx;

@@ -35,6 +35,8 @@ private:
     std::variant<T, refusal> state_;
 };
 
-inline refusal refuse(std::string reason) { return refusal{std::move(reason)}; }
+inline refusal refuse(std::string reason) {
+    return refusal{std::move(reason)};
+}
 
 } // namespace pullgate

@@ -83,10 +83,10 @@ TEST_CASE("JSON strings escape control characters and keep valid UTF-8") {
 
 TEST_CASE("bytes that are not UTF-8 become U+FFFD, never raw") {
     const std::string_view rows[] = {
-        "\xff",         // never valid
-        "\xc0\xaf",     // overlong '/'
-        "\xed\xa0\x80", // surrogate
-        "\xe2\x82",     // truncated
+        "\xff",             // never valid
+        "\xc0\xaf",         // overlong '/'
+        "\xed\xa0\x80",     // surrogate
+        "\xe2\x82",         // truncated
         "\xf4\x90\x80\x80", // above U+10FFFF
     };
     for (const auto in : rows) {

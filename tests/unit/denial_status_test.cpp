@@ -9,7 +9,8 @@ using request::kind;
 
 namespace {
 
-int status_for(kind what, std::string_view method, std::string_view agent, int policy_status = 403) {
+int status_for(kind what, std::string_view method, std::string_view agent,
+               int policy_status = 403) {
     policy::decision d;
     d.outcome = policy::verdict::deny;
     d.status = policy_status;
@@ -45,16 +46,11 @@ TEST_CASE("only pings, token requests and blob HEADs change, and only for those 
         int expected;
     };
     const row rows[] = {
-        {kind::ping, "GET", podman, 401},
-        {kind::token, "GET", skopeo, 401},
-        {kind::blob, "HEAD", podman, 404},
-        {kind::blob, "GET", podman, 403},
-        {kind::manifest, "HEAD", podman, 403},
-        {kind::manifest, "GET", skopeo, 403},
-        {kind::upload, "POST", podman, 403},
-        {kind::ping, "GET", docker, 403},
-        {kind::token, "GET", docker, 403},
-        {kind::blob, "HEAD", docker, 403},
+        {kind::ping, "GET", podman, 401},        {kind::token, "GET", skopeo, 401},
+        {kind::blob, "HEAD", podman, 404},       {kind::blob, "GET", podman, 403},
+        {kind::manifest, "HEAD", podman, 403},   {kind::manifest, "GET", skopeo, 403},
+        {kind::upload, "POST", podman, 403},     {kind::ping, "GET", docker, 403},
+        {kind::token, "GET", docker, 403},       {kind::blob, "HEAD", docker, 403},
         {kind::ping, "GET", "curl/7.88.1", 403},
     };
     for (const auto& r : rows) {

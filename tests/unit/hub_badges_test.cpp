@@ -38,7 +38,8 @@ TEST_CASE("the badge of the named repository decides its namespace's category") 
 }
 
 TEST_CASE("answers that are not the search API's JSON are refused, never guessed") {
-    for (const std::string body : {"", "<html>", "[]", R"({"results":{}})", R"({"total":1})", "{\"results\":["}) {
+    for (const std::string body :
+         {"", "<html>", "[]", R"({"results":{}})", R"({"total":1})", "{\"results\":["}) {
         CAPTURE(body);
         CHECK_FALSE(service::parse_hub_search(body, "a/b"));
     }
@@ -47,7 +48,8 @@ TEST_CASE("answers that are not the search API's JSON are refused, never guessed
 TEST_CASE("the search target encodes the repository and keeps the base path") {
     CHECK(service::hub_search_target("", "bitnami/redis") ==
           "/api/search/v4?query=bitnami%2Fredis&type=image");
-    CHECK(service::hub_search_target("/hub/", "a/b") == "/hub/api/search/v4?query=a%2Fb&type=image");
+    CHECK(service::hub_search_target("/hub/", "a/b") ==
+          "/hub/api/search/v4?query=a%2Fb&type=image");
 }
 
 TEST_CASE("cached badges expire and survive a round trip through the cache file") {

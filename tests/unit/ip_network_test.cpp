@@ -145,6 +145,8 @@ TEST_CASE("special-purpose addresses are named, public ones are not") {
         {"::ffff:169.254.169.254", "link-local"},
         {"64:ff9b::10.0.0.1", "private"},
         {"64:ff9b::7f00:1", "loopback"},
+        {"::ffff:0:7f00:1", "loopback"},
+        {"::ffff:0:a9fe:a9fe", "link-local"},
         {"2002:7f00:1::", "loopback"},
         {"2002:a9fe:a9fe::1", "link-local"},
         {"2001:db8::1", "reserved"},

@@ -74,8 +74,10 @@ TEST_CASE("a leaf for an IP literal carries an IP SAN") {
 TEST_CASE("a leaf never outlives its CA and starts an hour in the past") {
     const auto& ca = shared_ca();
     const auto key = generate_p256_key();
-    const auto leaf = mint_leaf(ca, key.get(), "example.com", san_type::dns, std::chrono::hours(24 * 365 * 20));
-    CHECK(ASN1_TIME_compare(X509_get0_notAfter(leaf.get()), X509_get0_notAfter(ca.cert.get())) <= 0);
+    const auto leaf =
+        mint_leaf(ca, key.get(), "example.com", san_type::dns, std::chrono::hours(24 * 365 * 20));
+    CHECK(ASN1_TIME_compare(X509_get0_notAfter(leaf.get()), X509_get0_notAfter(ca.cert.get())) <=
+          0);
     int days = 0, seconds = 0;
     ASN1_TIME_diff(&days, &seconds, X509_get0_notBefore(leaf.get()), nullptr);
     CHECK(days == 0);
@@ -120,6 +122,7 @@ TEST_CASE("write_ca creates a 0600 key, refuses to overwrite, and load_ca reads 
     const auto loaded = load_ca(cert, key);
     CHECK(X509_cmp(loaded.cert.get(), shared_ca().cert.get()) == 0);
     std::filesystem::remove(key);
-    CHECK_THROWS_WITH_AS(load_or_create_ca(cert, key), doctest::Contains("not"), std::runtime_error);
+    CHECK_THROWS_WITH_AS(load_or_create_ca(cert, key), doctest::Contains("not"),
+                         std::runtime_error);
     std::filesystem::remove_all(dir);
 }

@@ -8,7 +8,9 @@ using namespace pullgate::request;
 
 namespace {
 
-authority tunnel(const std::string& text) { return *parse_connect_authority(text); }
+authority tunnel(const std::string& text) {
+    return *parse_connect_authority(text);
+}
 
 } // namespace
 

@@ -70,13 +70,16 @@ TEST_CASE("Docker Hub's realm is built in and cannot be claimed") {
     token_realms realms;
     CHECK(realms.registry_for(at("auth.docker.io:443"), "/token") == "docker.io");
     CHECK_FALSE(realms.registry_for(at("auth.docker.io:443"), "/token/").has_value());
-    CHECK_FALSE(realms.registry_for(at("auth.docker.io:8443"), "/token").has_value());
+    // Any port: a token request over plain http, or to another port, is
+    // still a token request (and decided by its scopes).
+    CHECK(realms.registry_for(at("auth.docker.io:80"), "/token") == "docker.io");
+    CHECK(realms.registry_for(at("auth.docker.io:8443"), "/token") == "docker.io");
     CHECK_FALSE(realms.registry_for(at("auth.docker.io:443"), "/Token").has_value());
     realms.learn("evil.example", R"(Bearer realm="https://auth.docker.io/token")");
     CHECK(realms.registry_for(at("auth.docker.io:443"), "/token") == "docker.io");
 }
 
-TEST_CASE("a learned realm maps its canonical host, port and path to the registry") {
+TEST_CASE("a learned realm maps its canonical host and path, on any port, to the registry") {
     token_realms realms;
     realms.learn("ghcr.io", R"(Bearer realm="https://ghcr.io/token",service="ghcr.io")");
     realms.learn("registry.gitlab.com",
@@ -92,9 +95,24 @@ TEST_CASE("a learned realm maps its canonical host, port and path to the registr
     CHECK(realms.registry_for(at("auth.no.path:443"), "/") == "no.path");
 
     CHECK_FALSE(realms.registry_for(at("ghcr.io:443"), "/token2").has_value());
-    CHECK_FALSE(realms.registry_for(at("ghcr.io:8443"), "/token").has_value());
+    CHECK(realms.registry_for(at("ghcr.io:8443"), "/token") == "ghcr.io");
+    CHECK(realms.registry_for(at("127.0.0.1:80"), "/auth") == "localhost:5000");
     CHECK_FALSE(realms.registry_for(at("gitlab.com:443"), "/jwt/auth?service=x").has_value());
-    CHECK_FALSE(realms.registry_for(at("127.0.0.1:80"), "/auth").has_value());
+    CHECK_FALSE(realms.registry_for(at("other.example:443"), "/token").has_value());
+}
+
+TEST_CASE("other spellings of a realm's path are recognised as look-alikes") {
+    token_realms realms;
+    realms.learn("ghcr.io", R"(Bearer realm="https://ghcr.io/token")");
+    for (const std::string path : {"/token/", "/Token", "//token", "/./token", "/x/../token",
+                                   "/%74oken", "/token;x=1", "/token%2F", "/token\\"}) {
+        CAPTURE(path);
+        CHECK(realms.lookalike(at("auth.docker.io:443"), path) == "/token");
+        CHECK(realms.lookalike(at("ghcr.io:443"), path) == "/token");
+    }
+    CHECK_FALSE(realms.lookalike(at("ghcr.io:443"), "/tokens").has_value());
+    CHECK_FALSE(realms.lookalike(at("ghcr.io:443"), "/v2/").has_value());
+    CHECK_FALSE(realms.lookalike(at("quay.io:443"), "/token/").has_value());
 }
 
 TEST_CASE("the newest challenge for a realm wins") {
