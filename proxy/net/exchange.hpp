@@ -154,10 +154,10 @@ task<bool> forward_exchange(proxy_context& px, Client& client, beast::flat_buffe
             const bool stalled = sent.status == relay_status::read_timeout;
             record.refused(stalled ? "limits.upstream_timeout" : "request.invalid",
                            stalled ? "request body timeout" : "malformed request",
-                           stalled ? "client stopped sending the request body "
-                                     "(limits.upstream_timeout)"
-                                   : "client sent a malformed request body: " +
-                                         sent.error.message());
+                           stalled
+                               ? "client stopped sending the request body "
+                                 "(limits.upstream_timeout)"
+                               : "client sent a malformed request body: " + sent.error.message());
             co_return co_await answer_locally(client, record, *answer, false, false,
                                               limits.header_timeout);
         }

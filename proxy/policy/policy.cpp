@@ -105,8 +105,7 @@ decision rule_decision(const compiled_rule& rule, std::string_view image, catego
 // Docker Hub (registry-1.docker.io:5000 is some other service).
 std::string registry_key(std::string_view registry) {
     std::string name = normalise_name(registry);
-    if (!name.empty() && name.find(':') == std::string::npos &&
-        request::is_docker_hub_host(name)) {
+    if (!name.empty() && name.find(':') == std::string::npos && request::is_docker_hub_host(name)) {
         name = request::docker_hub;
     }
     return name;
