@@ -50,6 +50,15 @@ task<relay_result> relay_body(In& in, beast::flat_buffer& in_buffer,
                               framing out_framing, std::chrono::milliseconds progress_timeout) {
     relay_result result;
     auto chunk = std::make_unique<char[]>(relay_buffer_size);
+    // Beast reads into `in_buffer` as much as its capacity allows: sized
+    // for headers, that is 512 bytes a read and a TLS record per 512 bytes
+    // written. Room for a whole chunk while the body moves, given back
+    // afterwards so that an idle connection stays small.
+    in_buffer.reserve(relay_buffer_size);
+    struct give_back {
+        beast::flat_buffer& buffer;
+        ~give_back() { buffer.shrink_to_fit(); }
+    } shrink_after{in_buffer};
     while (!parser.is_done()) {
         auto& body = parser.get().body();
         body.data = chunk.get();
