@@ -11,8 +11,14 @@ shift || true
 # compile than debugoptimized (coroutine-heavy units compile a third faster).
 options=(--buildtype=release -Doptimization=2 "$@")
 if [[ -f "$build_dir/build.ninja" ]]; then
-    meson setup --reconfigure "$build_dir" "${options[@]}" >/dev/null
+    setup=(meson setup --reconfigure "$build_dir" "${options[@]}")
 else
-    meson setup "$build_dir" "${options[@]}" >/dev/null
+    setup=(meson setup "$build_dir" "${options[@]}")
+fi
+# Quiet when it works; the whole output when it does not.
+if ! log=$("${setup[@]}" 2>&1); then
+    printf '%s\n' "$log" >&2
+    echo "scripts/build.sh: meson setup failed (above)" >&2
+    exit 1
 fi
 meson compile -C "$build_dir"
