@@ -94,7 +94,9 @@ task<void> serve_client(proxy_context& px, tcp::socket socket) {
         }
         if (!co_await serve_request(px, stream, buffer, session, upstream, std::move(head)))
             break;
+        upstream.park();
     }
+    upstream.park();
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
 }
 

@@ -1,5 +1,6 @@
 #include "net/tls_contexts.hpp"
 
+#include "net/tls_sessions.hpp"
 #include "tls/openssl_error.hpp"
 
 #include <openssl/ssl.h>
@@ -82,6 +83,7 @@ std::shared_ptr<ssl::context> make_upstream_context(const std::optional<std::str
                                  " (it must hold PEM CA certificates)");
     // Verification is never optional: there is no setting that turns it off.
     SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);
+    enable_session_resumption(native);
     return ctx;
 }
 

@@ -142,14 +142,16 @@ task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_
 
     session.over = request::scheme::https;
     session.tunnel = *where;
-    tls_upstream_slot slot(px.metrics, *where, std::move(upstream));
+    tls_upstream_slot slot(px.metrics, *rt, *where, std::move(upstream));
     for (bool first = true; !px.draining.load(); first = false) {
         handle.set_idle(true);
         auto head = co_await read_request_head(tls, buffer, rt->settings->cfg.limits, first);
         handle.set_idle(false);
         if (!co_await serve_request(px, tls, buffer, session, slot, std::move(head)))
             break;
+        slot.park();
     }
+    slot.park(); // a clean upstream connection outlives the tunnel in the pool
     beast::get_lowest_layer(tls).expires_after(limits.handshake_timeout);
     co_await tls.async_shutdown(use_nothrow);
 }

@@ -1,6 +1,8 @@
 #include "net/upstream.hpp"
 
 #include "net/tls_contexts.hpp"
+#include "net/tls_sessions.hpp"
+#include "net/upstream_pool.hpp"
 
 #include <boost/asio/ssl/error.hpp>
 #include <openssl/err.h>
@@ -152,6 +154,7 @@ task<tls_connection> connect_tls(const runtime& rt, metrics::registry& metrics,
     }
     auto stream = std::make_unique<tls_stream>(std::move(*tcp.stream), *rt.upstream_tls);
     prepare_upstream_ssl(stream->native_handle(), where);
+    offer_session(stream->native_handle(), pool_key(rt, where, true));
     beast::get_lowest_layer(*stream).expires_after(rt.settings->cfg.limits.handshake_timeout);
     auto [ec] = co_await stream->async_handshake(ssl::stream_base::client, use_nothrow);
     if (ec) {

@@ -1,0 +1,24 @@
+#include "net/upstream_pool.hpp"
+
+#include <fmt/format.h>
+
+#include <sys/socket.h>
+
+namespace pullgate::net {
+
+bool still_open(tcp::socket& socket) {
+    if (!socket.is_open())
+        return false;
+    char probe;
+    const ssize_t n = ::recv(socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+    // EAGAIN: open and quiet. 0: the peer closed it. Data: an answer to no
+    // question (for TLS, most often the close_notify alert).
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+std::string pool_key(const runtime& rt, const request::authority& where, bool tls) {
+    return fmt::format("{}|{}|{}", tls ? "tls" : "tcp", where.to_string(),
+                       static_cast<const void*>(rt.upstream_tls.get()));
+}
+
+} // namespace pullgate::net

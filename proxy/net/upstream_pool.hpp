@@ -1,0 +1,89 @@
+// Idle upstream connections kept for reuse: the next tunnel to the same
+// registry, or the next request of an idle tunnel, skips the TCP connect
+// and the TLS handshake. One pool per I/O thread (a socket belongs to the
+// io_context that runs that thread), so taking and giving never lock.
+//
+// A pooled connection was verified when it was made; the key includes the
+// upstream TLS context, so a reload that changes upstream.ca_file never
+// hands out a connection verified under the old trust.
+#pragma once
+
+#include "net/upstream.hpp"
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace pullgate::net {
+
+// Is the connection still open and quiet? A peer that closed it (or sent
+// something nobody asked for) makes it unusable.
+bool still_open(tcp::socket& socket);
+
+template <class Stream> struct idle_connection {
+    std::unique_ptr<Stream> stream;
+    upstream_gauge gauge;
+    std::string address;
+    std::chrono::steady_clock::time_point since;
+};
+
+template <class Stream> class connection_pool {
+public:
+    // At most this many idle connections per key and per thread, for at
+    // most this long (registries close idle connections after a minute or
+    // so; reusing one they are about to close costs a failed request).
+    static constexpr std::size_t per_key = 8;
+    static constexpr std::size_t per_thread = 256;
+    static constexpr std::chrono::seconds max_idle{30};
+
+    std::optional<idle_connection<Stream>> take(const std::string& key) {
+        auto it = idle_.find(key);
+        if (it == idle_.end())
+            return std::nullopt;
+        auto& list = it->second;
+        const auto now = std::chrono::steady_clock::now();
+        while (!list.empty()) {
+            auto candidate = std::move(list.back()); // the most recently used
+            list.pop_back();
+            --count_;
+            if (now - candidate.since < max_idle &&
+                still_open(beast::get_lowest_layer(*candidate.stream).socket())) {
+                if (list.empty())
+                    idle_.erase(it);
+                return candidate;
+            }
+        }
+        idle_.erase(it);
+        return std::nullopt;
+    }
+
+    void give(const std::string& key, idle_connection<Stream> connection) {
+        auto& list = idle_[key];
+        if (list.size() >= per_key || count_ >= per_thread) {
+            if (list.empty())
+                idle_.erase(key);
+            return; // dropped: closing it is all there is to do
+        }
+        connection.since = std::chrono::steady_clock::now();
+        list.push_back(std::move(connection));
+        ++count_;
+    }
+
+    // The pool of the calling I/O thread.
+    static connection_pool& here() {
+        thread_local connection_pool pool;
+        return pool;
+    }
+
+private:
+    std::map<std::string, std::deque<idle_connection<Stream>>> idle_;
+    std::size_t count_ = 0;
+};
+
+// "tls|ghcr.io:443|0x…" — the authority and the TLS context that verified it.
+std::string pool_key(const runtime& rt, const request::authority& where, bool tls);
+
+} // namespace pullgate::net
