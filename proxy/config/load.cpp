@@ -7,11 +7,13 @@
 #include "request/host.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <memory>
+#include <sstream>
 #include <system_error>
 
 namespace pullgate::config {
@@ -28,24 +30,59 @@ struct top_level {
         auth, threads;
 };
 
+// Where the first `limit` documents of `text` start. Counted with the event
+// parser, a bounded number of times, instead of YAML::LoadAll, which never
+// returns on some malformed input.
+std::vector<YAML::Mark> document_starts(std::string_view text, std::size_t limit) {
+    struct starts_only : YAML::EventHandler {
+        std::vector<YAML::Mark> starts;
+        void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+        void OnDocumentEnd() override {}
+        void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+        void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+        void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                      const std::string&) override {}
+        void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                             YAML::EmitterStyle::value) override {}
+        void OnSequenceEnd() override {}
+        void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                        YAML::EmitterStyle::value) override {}
+        void OnMapEnd() override {}
+    } handler;
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    while (handler.starts.size() < limit && parser.HandleNextDocument(handler)) {
+    }
+    return handler.starts;
+}
+
 // The one document of the file, or nothing (empty file, only comments, or
 // an error already reported).
 std::optional<YAML::Node> load_document(yaml_reader& r, std::string_view text) {
-    std::vector<YAML::Node> documents;
+    YAML::Node document;
+    std::vector<YAML::Mark> starts;
     try {
-        documents = YAML::LoadAll(std::string(text));
+        document = YAML::Load(std::string(text));
+        starts = document_starts(text, 2);
     } catch (const YAML::Exception& e) {
         r.error(e.mark, fmt::format("YAML syntax error: {}", e.msg));
         return std::nullopt;
     }
-    if (documents.empty())
+    if (starts.empty() || !document)
         return std::nullopt;
     // A second document would be ignored by every YAML reader that loads
     // one: refuse it rather than let half a file silently not apply.
-    if (documents.size() > 1)
-        r.error(documents[1].Mark(), "a configuration file holds one YAML document; remove this "
-                                     "'---' and everything after it, or merge it into the first");
-    return documents.front();
+    if (starts.size() > 1) {
+        if (starts[1].pos <= starts[0].pos) {
+            // yaml-cpp 0.7 reports a document it has not read past (a stray
+            // ','); LoadAll would spin on it forever (jbeder/yaml-cpp#1040).
+            r.error(starts[1], "YAML syntax error: unexpected character");
+            return std::nullopt;
+        }
+        r.error(starts[1], "a configuration file holds one YAML document; remove this "
+                           "'---' and everything after it, or merge it into the first");
+    }
+    return document;
 }
 
 // Two listeners on one port would fail to bind, the second at start-up;

@@ -48,7 +48,8 @@ result<routed_target> route_absolute_http(std::string_view target,
         path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
     if (origin.front() == '?')
         origin.insert(origin.begin(), '/');
-    if (origin.front() != '/')
+    // Absolute-form has no fragment (RFC 9112 3.2.2), anywhere in it.
+    if (origin.front() != '/' || origin.find('#') != std::string::npos)
         return refuse("fragment in the request URL");
     if (!same_authority(*where, host_header, 80))
         return refuse("Host header names another host than the request URL");

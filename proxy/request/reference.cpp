@@ -171,7 +171,12 @@ bool is_digest(string_view digest) {
 }
 
 std::string image_reference::to_string() const {
-    auto name = registry + "/" + repository;
+    // A registry named by a single label ("foo", from "Foo/bar" or
+    // "foo:443/bar") would read back as a Docker Hub namespace: spell its
+    // port so that the text names the registry it was decided for.
+    const bool reads_as_namespace = registry.find_first_of(".:[") == std::string::npos &&
+                                    registry != "localhost" && registry != docker_hub;
+    auto name = registry + (reads_as_namespace ? ":443/" : "/") + repository;
     if (!digest.empty()) {
         return name + "@" + digest;
     }

@@ -168,32 +168,53 @@ template <class Predicate> bool any_normalisation(string_view path, Predicate wa
     return false;
 }
 
+// Is `wanted` true of one level of the path, or of it cut where a server
+// would stop reading: at a decoded NUL (C), or at a decoded "?" or "#" (a
+// server that parses the decoded path again)?
+template <class Predicate> bool any_reading(string_view level, Predicate wanted) {
+    if (any_normalisation(level, wanted)) {
+        return true;
+    }
+    auto cut = level.find_first_of(std::string_view("\0?#", 3));
+    return cut != string_view::npos && any_normalisation(level.substr(0, cut), wanted);
+}
+
 // Is `wanted` true of any spelling a server might read `raw_path` as:
 // undecoded (a server that keeps "%2f" opaque still resolves "/a%2fb/../v2"),
-// then one more percent-decoding pass per level, cut at a decoded NUL (a C
-// server stops there)? Past max_decode_passes the answer is yes: a path
-// that deep in encodings is never honest.
+// then one more percent-decoding pass per level, each with and without
+// overlong UTF-8 folded (servers differ: nginx keeps "..\xc0\xaf" a segment
+// of its own, a lenient decoder reads it as "../")? Past max_decode_passes,
+// or past max_spellings distinct spellings, the answer is yes: a path that
+// deep in encodings is never honest.
 template <class Predicate> bool any_spelling(string_view raw_path, Predicate wanted) {
-    std::string level = lower_copy(raw_path);
-    for (int pass = 0;; ++pass) {
-        if (any_normalisation(level, wanted)) {
-            return true;
+    constexpr std::size_t max_spellings = 64;
+    std::vector<std::string> levels{lower_copy(raw_path)};
+    for (int pass = 0; !levels.empty(); ++pass) {
+        std::vector<std::string> next;
+        for (const auto& level : levels) {
+            if (any_reading(level, wanted)) {
+                return true;
+            }
+            auto decoded = decode_once_lower(level);
+            if (decoded == level) {
+                continue; // nothing left to decode on this branch
+            }
+            auto folded = fold_overlong(decoded);
+            for (auto* candidate : {&decoded, &folded}) {
+                if (std::find(next.begin(), next.end(), *candidate) == next.end()) {
+                    next.push_back(std::move(*candidate));
+                }
+            }
         }
-        // A C server stops reading the path at a decoded NUL; a server
-        // that parses the decoded path again stops at a decoded "?" or "#".
-        if (auto cut = level.find_first_of(std::string_view("\0?#", 3));
-            cut != std::string::npos && any_normalisation(level.substr(0, cut), wanted)) {
-            return true;
-        }
-        auto next = fold_overlong(decode_once_lower(level));
-        if (next == level) {
+        if (next.empty()) {
             return false;
         }
-        if (pass == max_decode_passes) {
+        if (pass == max_decode_passes || next.size() > max_spellings) {
             return true;
         }
-        level = std::move(next);
+        levels = std::move(next);
     }
+    return false;
 }
 
 std::optional<std::string> segment_problem(string_view path) {

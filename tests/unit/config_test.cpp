@@ -430,7 +430,8 @@ TEST_CASE("the top level must be one mapping") {
         {"just text\n", 1, 1,
          "the configuration must be a mapping of keys such as 'listen:' and 'policy:', not "
          "'just text'"},
-        {"listen: \"127.0.0.1:3128\"\n---\nlisten: \"0.0.0.0:3128\"\n", 3, 1,
+        // located at the "---" that starts the second document
+        {"listen: \"127.0.0.1:3128\"\n---\nlisten: \"0.0.0.0:3128\"\n", 2, 1,
          "a configuration file holds one YAML document; …"},
     });
 }
@@ -858,4 +859,20 @@ TEST_CASE("messages show control characters escaped and long values cut") {
     REQUIRE(utf8.diagnostics.size() == 1);
     CHECK(utf8.diagnostics[0].message ==
           "policy.mode must be enforce or audit, not 'a" + accents.substr(0, 60) + "...'");
+}
+
+TEST_CASE("a stray comma is a syntax error, not a parser that never returns (fuzzer regression)") {
+    for (const std::string text : {",", "a: 1\n,\n", ",,,"}) {
+        CAPTURE(text);
+        const load_result r = parse_config(text, "comma.yaml");
+        CHECK_FALSE(r.value.has_value());
+        CHECK_FALSE(r.diagnostics.empty());
+    }
+}
+
+TEST_CASE("diagnostics print control characters escaped, one line each") {
+    diagnostic d{"f.yaml", 1, 2, severity::error, "bad \"a\nb\x1b[31m\""};
+    const auto text = d.to_string();
+    CHECK(text == "f.yaml:1:2: bad \"a\\nb\\x1b[31m\"");
+    CHECK(text.find('\n') == std::string::npos);
 }

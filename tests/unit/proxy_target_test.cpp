@@ -100,3 +100,8 @@ TEST_CASE("absolute-form requests that are not plain http to one authority are r
         CHECK_FALSE(route_absolute_http(r.target, r.host));
     }
 }
+
+TEST_CASE("absolute-form requests carry no fragment, after the path either") {
+    CHECK_FALSE(route_absolute_http("http://a/#", "a"));
+    CHECK_FALSE(route_absolute_http("http://a/v2/?q#f", "a"));
+}

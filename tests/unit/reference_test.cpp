@@ -205,3 +205,17 @@ TEST_CASE("an image name is at most 255 characters including the registry") {
     CHECK(got.error().find("255") != std::string::npos);
     CHECK_FALSE(parse_image_reference("ghcr.io/" + name_of_size(256)).ok());
 }
+
+TEST_CASE("a single-label registry prints with its port, never as a Docker Hub namespace") {
+    for (const std::string text : {"Foo/bar", "foo:443/bar"}) {
+        CAPTURE(text);
+        const auto ref = parse_image_reference(text);
+        REQUIRE(ref);
+        CHECK(ref->registry == "foo");
+        CHECK(ref->to_string() == "foo:443/bar:latest");
+        const auto again = parse_image_reference(ref->to_string());
+        REQUIRE(again);
+        CHECK(again->registry == "foo");
+    }
+    CHECK(parse_image_reference("localhost/x")->to_string() == "localhost/x:latest");
+}

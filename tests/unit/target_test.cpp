@@ -193,3 +193,12 @@ TEST_CASE("a registry path must be spelled exactly canonically") {
         CHECK_FALSE(registry_path_problem(path).has_value());
     }
 }
+
+TEST_CASE("an overlong slash after a dot-dot does not hide an encoded /v2 (fuzzer regression)") {
+    // nginx keeps "..\xc0\xaf" a segment of its own and pops it with the
+    // next "..": the upstream then serves /v2/randomuser/tool/….
+    CHECK(looks_like_registry_path("/%76%32/..%c0%af/../randomuser/tool/manifests/latest"));
+    CHECK(looks_like_registry_path("/%76%32/..%c0%af/..%c0%af/../x"));
+    CHECK(may_resolve_to("/%74oken/..%c0%af/../", "/token"));
+    CHECK_FALSE(looks_like_registry_path("/static/app.js"));
+}
