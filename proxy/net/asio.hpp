@@ -32,6 +32,4 @@ template <class T> using task = asio::awaitable<T>;
 // `auto [ec, n] = co_await op(..., use_nothrow);`
 inline constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
-using tls_stream = beast::ssl_stream<beast::tcp_stream>;
-
 } // namespace pullgate::net

@@ -68,7 +68,7 @@ task<void> serve_client(proxy_context& px, tcp::socket socket) {
     }
 
     const auto gauge = px.metrics.track_connection(metrics::peer::client);
-    connection_handle handle(stream);
+    connection_handle handle(stream.socket());
     beast::flat_buffer buffer;
     plain_upstream_slot upstream(px.metrics);
     for (bool first = true; !px.draining.load(); first = false) {

@@ -7,7 +7,7 @@ thread_local std::list<connection_handle*> connections;
 
 } // namespace
 
-connection_handle::connection_handle(beast::tcp_stream& socket) : socket_(&socket) {
+connection_handle::connection_handle(tcp::socket& socket) : socket_(&socket) {
     connections.push_front(this);
     position_ = connections.begin();
 }
@@ -17,9 +17,10 @@ connection_handle::~connection_handle() {
 }
 
 void close_idle_connections() {
+    error_code ignored;
     for (auto* handle : connections)
         if (handle->idle_)
-            handle->socket_->cancel();
+            handle->socket_->cancel(ignored);
 }
 
 } // namespace pullgate::net

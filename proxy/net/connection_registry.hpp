@@ -12,19 +12,19 @@ namespace pullgate::net {
 
 class connection_handle {
 public:
-    explicit connection_handle(beast::tcp_stream& socket);
+    explicit connection_handle(tcp::socket& socket);
     ~connection_handle();
     connection_handle(const connection_handle&) = delete;
     connection_handle& operator=(const connection_handle&) = delete;
 
     // The socket moved (into a TLS stream): follow it.
-    void rebind(beast::tcp_stream& socket) { socket_ = &socket; }
+    void rebind(tcp::socket& socket) { socket_ = &socket; }
     // Idle: waiting for the next request, nothing in flight.
     void set_idle(bool idle) { idle_ = idle; }
 
 private:
     friend void close_idle_connections();
-    beast::tcp_stream* socket_;
+    tcp::socket* socket_;
     bool idle_ = true;
     std::list<connection_handle*>::iterator position_;
 };

@@ -53,6 +53,8 @@ task<request_head> read_request_head(Stream& stream, beast::flat_buffer& buffer,
     const request::header_block_limits block_limits{limits.max_header_bytes, limits.max_headers};
 
     if (buffer.size() == 0) {
+        // Nothing pending: an idle keep-alive connection keeps no buffer.
+        buffer.shrink_to_fit();
         read_deadline idle(stream, first ? limits.header_timeout : limits.idle_timeout);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_nothrow);
         buffer.commit(n);

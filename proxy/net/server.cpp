@@ -3,6 +3,7 @@
 #include "log/log.hpp"
 #include "net/client_connection.hpp"
 #include "net/connection_registry.hpp"
+#include "net/upstream_pool.hpp"
 
 #include <fmt/format.h>
 
@@ -79,8 +80,12 @@ task<void> server::accept_loop() {
 void server::run() {
     std::vector<std::thread> threads;
     for (std::size_t i = 1; i < contexts_.size(); ++i)
-        threads.emplace_back([context = contexts_[i].get()] { context->run(); });
+        threads.emplace_back([context = contexts_[i].get()] {
+            context->run();
+            drop_pooled_connections();
+        });
     main_context().run();
+    drop_pooled_connections();
     for (auto& thread : threads)
         thread.join();
 }

@@ -52,6 +52,9 @@ void restrict_protocols(SSL_CTX* ctx) {
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     // Idle connections give their 34 KiB of record buffers back.
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    // OpenSSL reads the socket itself (tls_socket): let it take what is
+    // there in one recv rather than a record header and then its body.
+    SSL_CTX_set_read_ahead(ctx, 1);
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
 }
 

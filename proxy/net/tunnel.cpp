@@ -4,6 +4,7 @@
 #include "net/local_response.hpp"
 #include "net/serve_request.hpp"
 #include "net/tls_contexts.hpp"
+#include "net/tls_socket.hpp"
 #include "net/upstream_slot.hpp"
 
 #include <openssl/ssl.h>
@@ -106,8 +107,12 @@ task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_
         co_return (void) record.fail_closed(200, "client went away after CONNECT");
     }
 
-    tls_stream tls(std::move(client), px.client_tls);
-    handle.rebind(beast::get_lowest_layer(tls));
+    // Whatever the client sent behind the CONNECT is the start of its TLS.
+    const std::string early(static_cast<const char*>(buffer.data().data()), buffer.size());
+    buffer.clear();
+    tls_stream tls(client.release_socket(), px.client_tls.native_handle(), tls_socket::role::server,
+                   early);
+    handle.rebind(beast::get_lowest_layer(tls).socket());
     SSL* ssl = tls.native_handle();
     const auto leaf =
         px.leaves.get(where->host, where->kind == request::host_kind::dns ? tls::san_type::dns
@@ -118,8 +123,7 @@ task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_
     expect_server_name(ssl, &sni);
     beast::get_lowest_layer(tls).expires_after(limits.handshake_timeout);
     const auto handshake_started = std::chrono::steady_clock::now();
-    auto [handshake_error, used] =
-        co_await tls.async_handshake(ssl::stream_base::server, buffer.data(), use_nothrow);
+    auto [handshake_error] = co_await tls.async_handshake(use_nothrow);
     expect_server_name(ssl, nullptr);
     if (handshake_error) {
         if (sni.mismatch) {
@@ -134,7 +138,6 @@ task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_
         record.finish(200, 0);
         co_return;
     }
-    buffer.consume(used);
     px.metrics.observe_tls_handshake(std::chrono::steady_clock::now() - handshake_started);
     // An established tunnel is not logged by itself: each request inside
     // it gets its own record.

@@ -152,11 +152,12 @@ task<tls_connection> connect_tls(const runtime& rt, metrics::registry& metrics,
         out.failure = std::move(tcp.failure);
         co_return out;
     }
-    auto stream = std::make_unique<tls_stream>(std::move(*tcp.stream), *rt.upstream_tls);
+    auto stream = std::make_unique<tls_stream>(
+        tcp.stream->release_socket(), rt.upstream_tls->native_handle(), tls_socket::role::client);
     prepare_upstream_ssl(stream->native_handle(), where);
     offer_session(stream->native_handle(), pool_key(rt, where, true));
     beast::get_lowest_layer(*stream).expires_after(rt.settings->cfg.limits.handshake_timeout);
-    auto [ec] = co_await stream->async_handshake(ssl::stream_base::client, use_nothrow);
+    auto [ec] = co_await stream->async_handshake(use_nothrow);
     if (ec) {
         out.not_tls = looks_like_plain_text_peer(ec);
         out.failure = describe_handshake_failure(ec, stream->native_handle(), where);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "net/proxy_context.hpp"
+#include "net/tls_socket.hpp"
 #include "request/host.hpp"
 
 #include <memory>

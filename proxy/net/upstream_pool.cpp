@@ -16,6 +16,11 @@ bool still_open(tcp::socket& socket) {
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
+void drop_pooled_connections() {
+    connection_pool<tls_stream>::here().clear();
+    connection_pool<beast::tcp_stream>::here().clear();
+}
+
 std::string pool_key(const runtime& rt, const request::authority& where, bool tls) {
     return fmt::format("{}|{}|{}", tls ? "tls" : "tcp", where.to_string(),
                        static_cast<const void*>(rt.upstream_tls.get()));

@@ -72,6 +72,11 @@ public:
         ++count_;
     }
 
+    void clear() {
+        idle_.clear();
+        count_ = 0;
+    }
+
     // The pool of the calling I/O thread.
     static connection_pool& here() {
         thread_local connection_pool pool;
@@ -82,6 +87,11 @@ private:
     std::map<std::string, std::deque<idle_connection<Stream>>> idle_;
     std::size_t count_ = 0;
 };
+
+// Closes this thread's pooled connections. Called when the thread's
+// io_context stops: the sockets must go before the io_context they belong
+// to (a thread_local pool would otherwise outlive it).
+void drop_pooled_connections();
 
 // "tls|ghcr.io:443|0x…" — the authority and the TLS context that verified it.
 std::string pool_key(const runtime& rt, const request::authority& where, bool tls);

@@ -71,10 +71,12 @@ class Conn:
         sock.settimeout(timeout)
         address, port = sock.getsockname()[:2]
         self.local = f"{address}:{port}"
-        # Records at or after this instant (the audit log's own format);
-        # an earlier connection may have used the same source port.
-        # Taken a second early: clocks agree, but the CONNECT came first.
-        opened = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
+        # Records at or after this instant (the audit log's own format,
+        # milliseconds): an earlier connection may have used the same source
+        # port, even a moment ago (pullgate closes first when it refuses, so
+        # the port is free again at once). Same clock; 20 ms of slack for the
+        # accept that may come before this line runs.
+        opened = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(milliseconds=20)
         self.opened = opened.strftime("%Y-%m-%dT%H:%M:%S.") + f"{opened.microsecond // 1000:03d}Z"
 
     # -- writing ---------------------------------------------------------
