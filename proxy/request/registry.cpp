@@ -8,9 +8,9 @@ std::uint16_t default_port(scheme s) {
     return s == scheme::https ? 443 : 80;
 }
 
-bool is_docker_hub_host(std::string_view canonical_host) {
+std::span<const std::string_view> docker_hub_hosts() {
     // SPEC "Registries and Docker Hub": the registry API, the token service
-    // and the CDNs that blob downloads are redirected to.
+    // and the CDN that blob downloads are redirected to.
     static constexpr std::array<std::string_view, 6> hosts{
         "docker.io",
         "index.docker.io",
@@ -19,13 +19,17 @@ bool is_docker_hub_host(std::string_view canonical_host) {
         "auth.docker.io",
         "production.cloudflare.docker.com",
     };
-    static constexpr std::string_view r2_suffix = ".r2.cloudflarestorage.com";
-    for (auto host : hosts) {
+    return hosts;
+}
+
+bool is_docker_hub_host(std::string_view canonical_host) {
+    for (auto host : docker_hub_hosts()) {
         if (canonical_host == host) {
             return true;
         }
     }
-    return canonical_host.size() > r2_suffix.size() && canonical_host.ends_with(r2_suffix);
+    return canonical_host.size() > docker_hub_cdn_suffix.size() &&
+           canonical_host.ends_with(docker_hub_cdn_suffix);
 }
 
 std::string registry_name(const authority& where, scheme s) {

@@ -8,6 +8,7 @@
 
 #include "request/host.hpp"
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,11 @@ std::uint16_t default_port(scheme s);
 
 // The canonical registry name for a request to `where` over `s`.
 std::string registry_name(const authority& where, scheme s);
+
+// Docker Hub's own host names, and the suffix of the storage hosts its
+// blob downloads are redirected to ("….r2.cloudflarestorage.com").
+std::span<const std::string_view> docker_hub_hosts();
+inline constexpr std::string_view docker_hub_cdn_suffix = ".r2.cloudflarestorage.com";
 
 // True for Docker Hub's host names (registry API, token service, blob CDN).
 bool is_docker_hub_host(std::string_view canonical_host);

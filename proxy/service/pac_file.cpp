@@ -1,6 +1,7 @@
 #include "service/pac_file.hpp"
 
 #include "request/host.hpp"
+#include "request/registry.hpp"
 
 #include <fmt/format.h>
 
@@ -9,17 +10,6 @@
 
 namespace pullgate::service {
 namespace {
-
-// Docker Hub's hosts (SPEC "Registries and Docker Hub"): listing docker.io
-// must route all of them, or the blob CDN would bypass the proxy.
-const std::vector<std::string_view> docker_hub_hosts = {
-    "docker.io",
-    "index.docker.io",
-    "registry-1.docker.io",
-    "registry.hub.docker.com",
-    "auth.docker.io",
-    "production.cloudflare.docker.com",
-};
 
 // Only characters of host names reach the JavaScript, so a configuration
 // value can never become code.
@@ -52,9 +42,12 @@ void add_pattern(host_sets& sets, const std::string& entry) {
         sets.everything = true;
     } else if (host.rfind("*.", 0) == 0 && is_plain_host(host.substr(2))) {
         sets.suffixes.insert(host.substr(1));
-    } else if (host == "docker.io") {
-        sets.exact.insert(docker_hub_hosts.begin(), docker_hub_hosts.end());
-        sets.suffixes.insert(".r2.cloudflarestorage.com");
+    } else if (host == request::docker_hub) {
+        // Listing docker.io must route all of Docker Hub's hosts, or its
+        // token service and blob CDN would bypass the proxy.
+        const auto hub = request::docker_hub_hosts();
+        sets.exact.insert(hub.begin(), hub.end());
+        sets.suffixes.insert(std::string(request::docker_hub_cdn_suffix));
     } else if (is_plain_host(host)) {
         sets.exact.insert(host);
     }
