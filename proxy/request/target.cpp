@@ -147,10 +147,14 @@ std::vector<string_view> normalised_segments(string_view path, normalisation n) 
             if (!out.empty()) {
                 out.pop_back();
             }
-        } else if (segment != "." && !segment.empty()) {
+        } else if (segment != ".") {
             out.push_back(segment);
         }
     }
+    // Dropped only now: without merging, ".." after "//" pops the empty
+    // segment (RFC 3986 5.2.4, WHATWG URL: "/v2//../x" is "/v2/x"), so
+    // dropping it earlier would pop the "v2" before it instead.
+    std::erase_if(out, [](string_view segment) { return segment.empty(); });
     return out;
 }
 
@@ -175,8 +179,15 @@ template <class Predicate> bool any_reading(string_view level, Predicate wanted)
     if (any_normalisation(level, wanted)) {
         return true;
     }
-    auto cut = level.find_first_of(std::string_view("\0?#", 3));
-    return cut != string_view::npos && any_normalisation(level.substr(0, cut), wanted);
+    // Each stop is its own server: a C server does not stop at a "?" that
+    // comes before the NUL, nor a re-parsing one at the NUL.
+    for (const char stop : {'\0', '?', '#'}) {
+        auto cut = level.find(stop);
+        if (cut != string_view::npos && any_normalisation(level.substr(0, cut), wanted)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 // Is `wanted` true of any spelling a server might read `raw_path` as:

@@ -202,3 +202,9 @@ TEST_CASE("an overlong slash after a dot-dot does not hide an encoded /v2 (fuzze
     CHECK(may_resolve_to("/%74oken/..%c0%af/../", "/token"));
     CHECK_FALSE(looks_like_registry_path("/static/app.js"));
 }
+
+TEST_CASE("a dot-dot after an empty segment pops the empty segment, not /v2 (fuzzer regression)") {
+    CHECK(looks_like_registry_path("/%76%32//../randomuser/tool/manifests/latest"));
+    CHECK(looks_like_registry_path(
+        "/;%3f/%76%32/randomuser/tool/manifests/latest%00/../../../../../.."));
+}
