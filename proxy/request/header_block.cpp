@@ -118,6 +118,7 @@ std::optional<framing_refusal> check_request_header_block(std::string_view block
         return framing_refusal{431, "request header block too large"};
     framing_fields seen;
     bool request_line = true;
+    bool terminated = false;
     std::size_t start = 0;
     while (start < block.size()) {
         const auto lf = block.find('\n', start);
@@ -127,8 +128,10 @@ std::optional<framing_refusal> check_request_header_block(std::string_view block
         start = lf + 1;
         if (line.find('\r') != std::string_view::npos)
             return bad("bare CR in the header block");
-        if (line.empty())
+        if (line.empty()) {
+            terminated = true;
             break; // the empty line that ends the block
+        }
         if (request_line) {
             if (auto refusal = check_request_line(line))
                 return refusal;
@@ -144,6 +147,8 @@ std::optional<framing_refusal> check_request_header_block(std::string_view block
     }
     if (request_line)
         return bad("empty request");
+    if (!terminated)
+        return bad("header block without the empty line that ends it");
     if (start != block.size())
         return bad("data after the end of the header block");
     if (seen.content_length && seen.transfer_encoding)

@@ -69,6 +69,7 @@ TEST_CASE("smuggling-prone framings are refused with 400") {
         {"GET / HTTP/1.1\r\nHost: r\r\nX: a\x01b\r\n\r\n", "control character"},
         {"GET / HTTP/1.1\r\nHost: r\r\nNoColon\r\n\r\n", "colon"},
         {"\r\n", "empty request"},
+        {"GET / HTTP/1.1\r\nHost: r\r\n", "without the empty line"},
     };
     for (const auto& r : rows) {
         CAPTURE(r.block);
