@@ -95,6 +95,9 @@ struct limits_config {
     // while a body moves in either direction.
     milliseconds upstream_timeout = std::chrono::seconds(120);
     milliseconds drain = std::chrono::seconds(30);
+    // How long a verified upstream connection waits in the pool for the
+    // next request to the same registry before it is closed.
+    milliseconds upstream_idle_timeout = std::chrono::seconds(30);
     std::size_t max_header_bytes = 16 * 1024; // request line plus header block
     std::size_t max_headers = 100;
     std::size_t max_connections = 4096;

@@ -37,6 +37,7 @@ void read_limits(yaml_reader& r, const located& n, limits_config& out) {
                     {"idle_timeout", duration(out.idle_timeout)},
                     {"upstream_timeout", duration(out.upstream_timeout)},
                     {"drain", duration(out.drain)},
+                    {"upstream_idle_timeout", duration(out.upstream_idle_timeout)},
                     // A request line plus headers below 1 KiB cannot carry a
                     // registry token; above 1 MiB it is an attack on memory.
                     {"max_header_bytes",

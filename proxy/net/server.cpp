@@ -78,6 +78,8 @@ task<void> server::accept_loop() {
 }
 
 void server::run() {
+    for (auto& context : contexts_)
+        asio::co_spawn(*context, expire_pooled_connections(), report_crash);
     std::vector<std::thread> threads;
     for (std::size_t i = 1; i < contexts_.size(); ++i)
         threads.emplace_back([context = contexts_[i].get()] {

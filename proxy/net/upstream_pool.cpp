@@ -21,6 +21,18 @@ void drop_pooled_connections() {
     connection_pool<beast::tcp_stream>::here().clear();
 }
 
+task<void> expire_pooled_connections() {
+    asio::steady_timer tick(co_await asio::this_coro::executor);
+    for (;;) {
+        tick.expires_after(std::chrono::seconds(1));
+        const auto [ec] = co_await tick.async_wait(use_nothrow);
+        if (ec)
+            co_return;
+        connection_pool<tls_stream>::here().expire();
+        connection_pool<beast::tcp_stream>::here().expire();
+    }
+}
+
 std::string pool_key(const runtime& rt, const request::authority& where, bool tls) {
     return fmt::format("{}|{}|{}", tls ? "tls" : "tcp", where.to_string(),
                        static_cast<const void*>(rt.upstream_tls.get()));

@@ -27,17 +27,17 @@ template <class Stream> struct idle_connection {
     std::unique_ptr<Stream> stream;
     upstream_gauge gauge;
     std::string address;
-    std::chrono::steady_clock::time_point since;
+    std::chrono::steady_clock::time_point expires; // set when it is pooled
 };
 
 template <class Stream> class connection_pool {
 public:
-    // At most this many idle connections per key and per thread, for at
-    // most this long (registries close idle connections after a minute or
-    // so; reusing one they are about to close costs a failed request).
+    // At most this many idle connections per key and per thread, each for
+    // at most limits.upstream_idle_timeout (registries close idle
+    // connections after a minute or so; reusing one they are about to
+    // close costs a failed request).
     static constexpr std::size_t per_key = 8;
     static constexpr std::size_t per_thread = 256;
-    static constexpr std::chrono::seconds max_idle{30};
 
     std::optional<idle_connection<Stream>> take(const std::string& key) {
         auto it = idle_.find(key);
@@ -49,7 +49,7 @@ public:
             auto candidate = std::move(list.back()); // the most recently used
             list.pop_back();
             --count_;
-            if (now - candidate.since < max_idle &&
+            if (now < candidate.expires &&
                 still_open(beast::get_lowest_layer(*candidate.stream).socket())) {
                 if (list.empty())
                     idle_.erase(it);
@@ -60,16 +60,34 @@ public:
         return std::nullopt;
     }
 
-    void give(const std::string& key, idle_connection<Stream> connection) {
+    void give(const std::string& key, idle_connection<Stream> connection,
+              std::chrono::milliseconds idle_limit) {
         auto& list = idle_[key];
         if (list.size() >= per_key || count_ >= per_thread) {
             if (list.empty())
                 idle_.erase(key);
             return; // dropped: closing it is all there is to do
         }
-        connection.since = std::chrono::steady_clock::now();
+        connection.expires = std::chrono::steady_clock::now() + idle_limit;
         list.push_back(std::move(connection));
         ++count_;
+    }
+
+    // Closes the connections whose idle time is up or whose peer closed
+    // them, so an idle pool gives its descriptors back instead of holding
+    // them until the next request for the same registry.
+    void expire() {
+        const auto now = std::chrono::steady_clock::now();
+        for (auto it = idle_.begin(); it != idle_.end();) {
+            auto& list = it->second;
+            const auto before = list.size();
+            std::erase_if(list, [now](idle_connection<Stream>& c) {
+                return now >= c.expires ||
+                       !still_open(beast::get_lowest_layer(*c.stream).socket());
+            });
+            count_ -= before - list.size();
+            it = list.empty() ? idle_.erase(it) : std::next(it);
+        }
     }
 
     void clear() {
@@ -92,6 +110,10 @@ private:
 // io_context stops: the sockets must go before the io_context they belong
 // to (a thread_local pool would otherwise outlive it).
 void drop_pooled_connections();
+
+// Runs on one I/O thread until its io_context stops: every second, closes
+// that thread's pooled connections that expired or that the peer closed.
+task<void> expire_pooled_connections();
 
 // "tls|ghcr.io:443|0x…" — the authority and the TLS context that verified it.
 std::string pool_key(const runtime& rt, const request::authority& where, bool tls);

@@ -9,6 +9,7 @@
 #include "net/upstream.hpp"
 #include "net/upstream_pool.hpp"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,24 +34,25 @@ public:
     // open: hand it to the pool until a request needs it.
     void park() {
         if (connection_.stream && buffer_.size() == 0 && !key_.empty())
-            connection_pool<Stream>::here().give(key_, std::move(connection_));
+            connection_pool<Stream>::here().give(key_, std::move(connection_), idle_limit_);
         discard();
     }
 
 protected:
     bool connected() const { return connection_.stream != nullptr; }
 
-    bool take_pooled(std::string key) {
+    bool take_pooled(const runtime& rt, std::string key) {
         auto pooled = connection_pool<Stream>::here().take(key);
         if (!pooled)
             return false;
-        adopt(std::move(key), std::move(pooled->stream), std::move(pooled->gauge),
+        adopt(rt, std::move(key), std::move(pooled->stream), std::move(pooled->gauge),
               std::move(pooled->address));
         return true;
     }
 
-    void adopt(std::string key, std::unique_ptr<Stream> stream, upstream_gauge gauge,
-               std::string address) {
+    void adopt(const runtime& rt, std::string key, std::unique_ptr<Stream> stream,
+               upstream_gauge gauge, std::string address) {
+        idle_limit_ = rt.settings->cfg.limits.upstream_idle_timeout;
         key_ = std::move(key);
         connection_ = {std::move(stream), std::move(gauge), std::move(address), {}};
         buffer_.clear();
@@ -59,6 +61,7 @@ protected:
 private:
     idle_connection<Stream> connection_;
     std::string key_;
+    std::chrono::milliseconds idle_limit_{0};
     beast::flat_buffer buffer_;
 };
 
@@ -68,7 +71,7 @@ public:
     tls_upstream_slot(metrics::registry& metrics, const runtime& rt, request::authority where,
                       tls_connection first)
         : metrics_(metrics), where_(std::move(where)) {
-        adopt(pool_key(rt, where_, true), std::move(first.stream), std::move(first.gauge),
+        adopt(rt, pool_key(rt, where_, true), std::move(first.stream), std::move(first.gauge),
               std::move(first.address));
     }
 
@@ -77,12 +80,12 @@ public:
         if (!(where == where_))
             co_return upstream_failure{400, "request for another host inside a tunnel",
                                        "request.invalid", "malformed request"};
-        if (connected() || take_pooled(pool_key(rt, where_, true)))
+        if (connected() || take_pooled(rt, pool_key(rt, where_, true)))
             co_return std::nullopt;
         auto connection = co_await connect_tls(rt, metrics_, where_);
         if (connection.failure)
             co_return std::move(connection.failure);
-        adopt(pool_key(rt, where_, true), std::move(connection.stream), std::move(connection.gauge),
+        adopt(rt, pool_key(rt, where_, true), std::move(connection.stream), std::move(connection.gauge),
               std::move(connection.address));
         co_return std::nullopt;
     }
@@ -102,12 +105,12 @@ public:
             co_return std::nullopt;
         park(); // another host: the current connection may serve someone else
         where_ = where;
-        if (take_pooled(pool_key(rt, where, false)))
+        if (take_pooled(rt, pool_key(rt, where, false)))
             co_return std::nullopt;
         auto connection = co_await connect_tcp(rt, metrics_, where);
         if (connection.failure)
             co_return std::move(connection.failure);
-        adopt(pool_key(rt, where, false), std::move(connection.stream), std::move(connection.gauge),
+        adopt(rt, pool_key(rt, where, false), std::move(connection.stream), std::move(connection.gauge),
               std::move(connection.address));
         co_return std::nullopt;
     }

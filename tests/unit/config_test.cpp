@@ -92,6 +92,7 @@ void check_same_limits(const limits_config& a, const limits_config& b) {
     CHECK(a.idle_timeout == b.idle_timeout);
     CHECK(a.upstream_timeout == b.upstream_timeout);
     CHECK(a.drain == b.drain);
+    CHECK(a.upstream_idle_timeout == b.upstream_idle_timeout);
     CHECK(a.max_header_bytes == b.max_header_bytes);
     CHECK(a.max_headers == b.max_headers);
     CHECK(a.max_connections == b.max_connections);
@@ -213,6 +214,7 @@ const std::set<std::string> every_key{
     "limits.idle_timeout",
     "limits.upstream_timeout",
     "limits.drain",
+    "limits.upstream_idle_timeout",
     "limits.max_header_bytes",
     "limits.max_headers",
     "limits.max_connections",
@@ -325,6 +327,7 @@ limits:
   idle_timeout: 1s
   upstream_timeout: 24h
   drain: 2s
+  upstream_idle_timeout: 3s
   max_header_bytes: 1MiB
   max_headers: 7
   max_connections: 8
@@ -378,6 +381,7 @@ threads: 256
     CHECK(c.limits.idle_timeout == 1s);
     CHECK(c.limits.upstream_timeout == 24h);
     CHECK(c.limits.drain == 2s);
+    CHECK(c.limits.upstream_idle_timeout == 3s);
     CHECK(c.limits.max_header_bytes == 1024 * 1024);
     CHECK(c.limits.max_headers == 7);
     CHECK(c.limits.max_connections == 8);
@@ -449,7 +453,8 @@ TEST_CASE("an unknown key is an error at any depth, with a suggestion when one i
          "unknown key 'user' in policy.rules[0]; did you mean 'users'?"},
         {"limits:\n  idle: 5s\n", 2, 3,
          "unknown key 'idle' in limits (known keys: connect_timeout, handshake_timeout, "
-         "header_timeout, idle_timeout, upstream_timeout, drain, max_header_bytes, "
+         "header_timeout, idle_timeout, upstream_timeout, drain, upstream_idle_timeout, "
+         "max_header_bytes, "
          "max_headers, "
          "max_connections, max_connections_per_client, certificate_cache)"},
         {"tls:\n  cert: a\n", 2, 3, "unknown key 'cert' in tls (known keys: ca_cert, ca_key)"},
