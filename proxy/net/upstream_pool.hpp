@@ -82,8 +82,7 @@ public:
             auto& list = it->second;
             const auto before = list.size();
             std::erase_if(list, [now](idle_connection<Stream>& c) {
-                return now >= c.expires ||
-                       !still_open(beast::get_lowest_layer(*c.stream).socket());
+                return now >= c.expires || !still_open(beast::get_lowest_layer(*c.stream).socket());
             });
             count_ -= before - list.size();
             it = list.empty() ? idle_.erase(it) : std::next(it);

@@ -85,8 +85,8 @@ public:
         auto connection = co_await connect_tls(rt, metrics_, where_);
         if (connection.failure)
             co_return std::move(connection.failure);
-        adopt(rt, pool_key(rt, where_, true), std::move(connection.stream), std::move(connection.gauge),
-              std::move(connection.address));
+        adopt(rt, pool_key(rt, where_, true), std::move(connection.stream),
+              std::move(connection.gauge), std::move(connection.address));
         co_return std::nullopt;
     }
 
@@ -110,8 +110,8 @@ public:
         auto connection = co_await connect_tcp(rt, metrics_, where);
         if (connection.failure)
             co_return std::move(connection.failure);
-        adopt(rt, pool_key(rt, where, false), std::move(connection.stream), std::move(connection.gauge),
-              std::move(connection.address));
+        adopt(rt, pool_key(rt, where, false), std::move(connection.stream),
+              std::move(connection.gauge), std::move(connection.address));
         co_return std::nullopt;
     }
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """A 256 MiB blob fetched with curl through pullgate arrives intact while
-pullgate's peak resident memory (VmHWM) stays under 64 MiB: bodies are
-streamed through bounded buffers, never held whole (issue 2, STYLE rule 8)."""
+pullgate's peak resident memory (VmHWM) grows by less than 32 MiB and stays
+under 64 MiB: bodies are streamed through bounded buffers, never held whole
+(issue 2, STYLE rule 8). Under ASan, whose own reservations put the
+absolute figure near 200 MiB before the first request, the growth bound
+alone applies."""
 
 import os
 import sys
@@ -12,10 +15,11 @@ from harness import clients, image, testing, world  # noqa: E402
 
 BLOB_SIZE = 256 * 1024 * 1024
 PEAK_RSS_LIMIT_KIB = 64 * 1024
+GROWTH_LIMIT_KIB = 32 * 1024
 
 
 class A256MibBlobStreamsThroughInFlatMemory(testing.E2ETestCase):
-    def test_the_blob_hashes_right_and_peak_rss_stays_under_64_mib(self):
+    def test_the_blob_hashes_right_and_peak_rss_stays_flat(self):
         testing.require_tools("curl", "docker-registry", "openssl")
         hub = world.World(self.tmp)
         self.stop_later(hub)
@@ -39,8 +43,12 @@ class A256MibBlobStreamsThroughInFlatMemory(testing.E2ETestCase):
         self.assertEqual(result.status, 200, result)
         self.assertEqual(os.path.getsize(received), BLOB_SIZE)
         self.assertEqual("sha256:" + image.sha256_file(received), digest)
-        self.assertLess(peak, PEAK_RSS_LIMIT_KIB,
-                        f"pullgate's peak RSS was {peak} KiB for a {BLOB_SIZE >> 20} MiB blob")
+        self.assertLess(peak - before, GROWTH_LIMIT_KIB,
+                        f"pullgate's peak RSS grew {peak - before} KiB during a "
+                        f"{BLOB_SIZE >> 20} MiB blob")
+        if not pullgate.sanitized():
+            self.assertLess(peak, PEAK_RSS_LIMIT_KIB,
+                            f"pullgate's peak RSS was {peak} KiB for a {BLOB_SIZE >> 20} MiB blob")
 
         record = pullgate.wait_for_audit(lambda r: r.get("kind") == "blob",
                                          what="the blob's record")[0]

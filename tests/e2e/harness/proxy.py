@@ -208,3 +208,12 @@ class Pullgate:
 
     def rss_kib(self):
         return int(self.status()["VmRSS"].split()[0])
+
+    def sanitized(self):
+        """True when this pullgate is an ASan build (libasan is mapped).
+        ASan reserves about 200 MiB of shadow and allocator memory before
+        the first request, so only growth says something about pullgate's
+        own memory there; scripts/test-all.sh keeps ASan's quarantine of
+        freed memory small for the same reason."""
+        with open(f"/proc/{self.process.pid}/maps") as f:
+            return "libasan" in f.read()
