@@ -23,17 +23,22 @@ public:
         auto& lowest = beast::get_lowest_layer(stream);
         lowest.expires_never();
         state_->socket = &lowest.socket();
-        timer_.async_wait([s = state_](const error_code& ec) {
-            if (ec || !s->socket)
-                return; // disarmed
-            s->expired = true;
-            error_code ignored;
-            s->socket->cancel(ignored);
-        });
+        arm();
     }
     ~read_deadline() { state_->socket = nullptr; }
     read_deadline(const read_deadline&) = delete;
     read_deadline& operator=(const read_deadline&) = delete;
+
+    // A new deadline `after` from now, for the next read of a long
+    // transfer: one timer and no allocation per read. A wait of the old
+    // deadline that already completed is recognised by its generation and
+    // ignored.
+    void restart(std::chrono::milliseconds after) {
+        ++state_->generation;
+        state_->expired = false;
+        timer_.expires_after(after);
+        arm();
+    }
 
     // The deadline passed: a read that ended with operation_aborted timed
     // out.
@@ -43,7 +48,19 @@ private:
     struct state {
         tcp::socket* socket = nullptr;
         bool expired = false;
+        unsigned generation = 0;
     };
+
+    void arm() {
+        timer_.async_wait([s = state_, generation = state_->generation](const error_code& ec) {
+            if (ec || !s->socket || generation != s->generation)
+                return; // disarmed, or an earlier deadline
+            s->expired = true;
+            error_code ignored;
+            s->socket->cancel(ignored);
+        });
+    }
+
     std::shared_ptr<state> state_;
     asio::steady_timer timer_;
 };

@@ -53,8 +53,10 @@ void restrict_protocols(SSL_CTX* ctx) {
     // Idle connections give their 34 KiB of record buffers back.
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     // OpenSSL reads the socket itself (tls_socket): let it take what is
-    // there in one recv rather than a record header and then its body.
+    // there in one recv rather than a record header and then its body, up
+    // to four full records a call while a blob streams in.
     SSL_CTX_set_read_ahead(ctx, 1);
+    SSL_CTX_set_default_read_buffer_len(ctx, 4 * (16 * 1024 + 512));
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
 }
 
