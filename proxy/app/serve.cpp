@@ -12,7 +12,9 @@
 
 #include <boost/asio/signal_set.hpp>
 
+#include <atomic>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 
 namespace pullgate::app {
@@ -40,8 +42,9 @@ std::shared_ptr<const net::runtime> make_runtime(std::shared_ptr<const service::
                   s->cfg.auth->users_file);
         proxy_auth = std::make_shared<auth::verifier>(std::move(*users));
     }
+    static std::atomic<std::uint64_t> loads{0};
     return std::make_shared<const net::runtime>(
-        net::runtime{std::move(s), std::move(upstream_tls), std::move(proxy_auth)});
+        net::runtime{std::move(s), std::move(upstream_tls), std::move(proxy_auth), ++loads});
 }
 
 void log_diagnostics(const std::vector<config::diagnostic>& diagnostics) {

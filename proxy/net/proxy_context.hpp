@@ -16,6 +16,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 
 namespace pullgate::net {
@@ -26,6 +27,10 @@ struct runtime {
     std::shared_ptr<const service::settings> settings;
     std::shared_ptr<ssl::context> upstream_tls;
     std::shared_ptr<auth::verifier> proxy_auth; // null when `auth` is not configured
+    // Which configuration load this is (1, 2, ...): pooled upstream
+    // connections are reused only under the load that made them, so a
+    // reload's new trust or `upstream.resolve` applies to the next tunnel.
+    std::uint64_t generation = 0;
 };
 
 class proxy_context {

@@ -82,7 +82,7 @@ task<void> run_tunnel(proxy_context& px, beast::tcp_stream& client, beast::flat_
         co_return co_await refuse_connect(client, record, answer, limits.header_timeout);
     }
 
-    auto upstream = co_await connect_tls(*rt, px.metrics, *where);
+    auto upstream = co_await connect_tunnel_upstream(*rt, px.metrics, *where);
     if (!upstream.address.empty())
         record.fields().upstream = upstream.address;
     if (upstream.not_tls) {

@@ -109,9 +109,11 @@ upstream_failure describe_handshake_failure(const error_code& ec, SSL* ssl,
 
 } // namespace
 
-task<tcp_connection> connect_tcp(const runtime& rt, metrics::registry& metrics,
-                                 const request::authority& where) {
-    const auto started = std::chrono::steady_clock::now();
+namespace {
+
+// Resolves and connects; the callers observe the time it took.
+task<tcp_connection> open_tcp(const runtime& rt, metrics::registry& metrics,
+                              const request::authority& where) {
     tcp_connection out;
     const auto& s = *rt.settings;
     auto addresses = co_await resolve(s, where);
@@ -138,7 +140,17 @@ task<tcp_connection> connect_tcp(const runtime& rt, metrics::registry& metrics,
     out.address = endpoint_text(endpoint);
     out.stream = std::move(stream);
     out.gauge = std::make_unique<metrics::connection_gauge>(metrics, metrics::peer::upstream);
-    metrics.observe_upstream_connect(std::chrono::steady_clock::now() - started);
+    co_return out;
+}
+
+} // namespace
+
+task<tcp_connection> connect_tcp(const runtime& rt, metrics::registry& metrics,
+                                 const request::authority& where) {
+    const auto started = std::chrono::steady_clock::now();
+    auto out = co_await open_tcp(rt, metrics, where);
+    if (!out.failure)
+        metrics.observe_upstream_connect(std::chrono::steady_clock::now() - started);
     co_return out;
 }
 
@@ -146,7 +158,7 @@ task<tls_connection> connect_tls(const runtime& rt, metrics::registry& metrics,
                                  const request::authority& where) {
     const auto started = std::chrono::steady_clock::now();
     tls_connection out;
-    auto tcp = co_await connect_tcp(rt, metrics, where);
+    auto tcp = co_await open_tcp(rt, metrics, where);
     out.address = tcp.address;
     if (tcp.failure) {
         out.failure = std::move(tcp.failure);

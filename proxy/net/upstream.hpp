@@ -41,7 +41,8 @@ struct tls_connection {
     bool not_tls = false;
 };
 
-// Both observe pullgate_upstream_connect_seconds for connections made.
+// Both observe pullgate_upstream_connect_seconds once per connection made
+// (for TLS: TCP connect plus handshake).
 task<tcp_connection> connect_tcp(const runtime& rt, metrics::registry& metrics,
                                  const request::authority& where);
 task<tls_connection> connect_tls(const runtime& rt, metrics::registry& metrics,

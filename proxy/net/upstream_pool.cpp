@@ -34,8 +34,15 @@ task<void> expire_pooled_connections() {
 }
 
 std::string pool_key(const runtime& rt, const request::authority& where, bool tls) {
-    return fmt::format("{}|{}|{}", tls ? "tls" : "tcp", where.to_string(),
-                       static_cast<const void*>(rt.upstream_tls.get()));
+    return fmt::format("{}|{}|{}", tls ? "tls" : "tcp", where.to_string(), rt.generation);
+}
+
+task<tls_connection> connect_tunnel_upstream(const runtime& rt, metrics::registry& metrics,
+                                             const request::authority& where) {
+    if (auto pooled = connection_pool<tls_stream>::here().take(pool_key(rt, where, true)))
+        co_return tls_connection{std::move(pooled->stream), std::move(pooled->gauge),
+                                 std::move(pooled->address), std::nullopt, false};
+    co_return co_await connect_tls(rt, metrics, where);
 }
 
 } // namespace pullgate::net

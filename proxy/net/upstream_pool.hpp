@@ -4,8 +4,8 @@
 // io_context that runs that thread), so taking and giving never lock.
 //
 // A pooled connection was verified when it was made; the key includes the
-// upstream TLS context, so a reload that changes upstream.ca_file never
-// hands out a connection verified under the old trust.
+// configuration load, so a reload that changes upstream.ca_file or
+// upstream.resolve never hands out a connection made under the old one.
 #pragma once
 
 #include "net/upstream.hpp"
@@ -114,7 +114,16 @@ void drop_pooled_connections();
 // that thread's pooled connections that expired or that the peer closed.
 task<void> expire_pooled_connections();
 
-// "tls|ghcr.io:443|0x…" — the authority and the TLS context that verified it.
+// "tls|ghcr.io:443|3": the authority, and the configuration load whose
+// trust and `upstream.resolve` made the connection.
 std::string pool_key(const runtime& rt, const request::authority& where, bool tls);
+
+// The verified upstream of a new tunnel: an idle one from this thread's
+// pool (verified when it was made, under the same configuration load, and
+// still open), else a new one from connect_tls. Squid and every other
+// pooling proxy do the same; it spares the registry and pullgate a TLS
+// handshake per client connection.
+task<tls_connection> connect_tunnel_upstream(const runtime& rt, metrics::registry& metrics,
+                                             const request::authority& where);
 
 } // namespace pullgate::net

@@ -289,6 +289,27 @@ class TheAdminListenerServesHealthMetricsCaAndPac(testing.SharedWorldTestCase):
         net.wait_until(lambda: scrape(pullgate).value("pullgate_client_connections") == 0, 10,
                        "the client connection gauge to return to 0 after the clients left")
 
+    def test_an_upstream_connection_is_reused_then_closed_at_its_idle_timeout(self):
+        # One I/O thread: the pool is per thread, and both clients must
+        # meet the same one.
+        pullgate = self.start(threads=1, limits={"upstream_idle_timeout": "2s"})
+        url = f"https://{world.HUB}/v2/library/alpine/manifests/3.19"
+        for _ in range(2):  # two clients, one after the other
+            result = clients.curl(url, workdir=os.path.join(self.tmp, "curl"),
+                                  proxy=pullgate.proxy_url, cacert=pullgate.ca_cert,
+                                  headers=["Accept: " + image.MANIFEST])
+            self.assertEqual(result.status, 200, result)
+        pooled = scrape(pullgate)
+        self.assertEqual(pooled.value("pullgate_upstream_connect_seconds_count"), 1,
+                         "the second client's CONNECT reused the first one's upstream")
+        self.assertEqual(pooled.value("pullgate_upstream_connections"), 1,
+                         "the upstream connection waits in the pool")
+        started = time.monotonic()
+        net.wait_until(lambda: scrape(pullgate).value("pullgate_upstream_connections") == 0, 10,
+                       "the pooled upstream connection to close at upstream_idle_timeout")
+        self.assertGreater(time.monotonic() - started, 0.5,
+                           "closed at its idle timeout, not at once")
+
     def test_configuration_reloads_are_counted_by_outcome(self):
         pullgate = self.start()
         config = copy.deepcopy(pullgate.config)

@@ -173,12 +173,17 @@ class Pullgate:
                        f"{self.name} to log {text!r} (x{occurrence})", process=self.process)
 
     def audit_records(self, path=None):
+        """The complete records in the audit log. pullgate may be writing
+        as this reads, and a reader can see part of a write: a last line
+        without its newline is not a record yet (and is read again next
+        time); every complete line must be JSON."""
         path = path or self.audit_path
         try:
             with open(path) as f:
-                lines = f.read().splitlines()
+                text = f.read()
         except FileNotFoundError:
             return []
+        lines = text.split("\n")[:-1]  # the part after the last newline is unfinished
         records = []
         for n, line in enumerate(lines, 1):
             try:
