@@ -49,7 +49,7 @@ class HostileConnectionsLeakNoResources(lab.LabTestCase):
         the_lab = lab.Lab(cls.shared_tmp, start=False)
         the_lab.config["limits"] = cls.lab_options["limits"]
         the_lab.pullgate.start()
-        cls.hello = _client_hello()
+        cls.hello = raw.client_hello(HUB)
         return the_lab
 
     # -- the hostile kinds: each opens, misbehaves and ends one connection --
@@ -224,16 +224,6 @@ class HostileConnectionsLeakNoResources(lab.LabTestCase):
         self.assertLess(after["rss_kib"] - before["rss_kib"], 20 * 1024, "memory grew")
         self.assertLess(len(failures), TOTAL // 100,
                         f"pullgate failed to answer {len(failures)} connections")
-
-
-def _client_hello():
-    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-    obj = ssl.create_default_context().wrap_bio(incoming, outgoing, server_hostname=HUB)
-    try:
-        obj.do_handshake()
-    except ssl.SSLWantReadError:
-        pass
-    return outgoing.read()
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ class UnfinishedTlsHandshakesDoNotStarveTheProxy(testing.SharedWorldTestCase):
 
     def open_stuck(self):
         held = []
-        hello = _client_hello()
+        hello = raw.client_hello(HUB)
         address, port = self.pullgate.listen
         for i in range(STUCK):
             source = f"127.0.{100 + i % SOURCES}.{1 + (i // SOURCES) % 200}"
@@ -121,17 +121,6 @@ class UnfinishedTlsHandshakesDoNotStarveTheProxy(testing.SharedWorldTestCase):
         self.assertGreaterEqual(len(stuck_records), STUCK * 2 // 3,
                                 "the TLS tunnels that never finished are recorded")
         self.assertEqual(self.pull("after") > 0, True)
-
-
-def _client_hello():
-    import ssl
-    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-    obj = ssl.create_default_context().wrap_bio(incoming, outgoing, server_hostname=HUB)
-    try:
-        obj.do_handshake()
-    except ssl.SSLWantReadError:
-        pass
-    return outgoing.read()
 
 
 if __name__ == "__main__":

@@ -278,6 +278,19 @@ def connect(address, port, *, source=None, timeout=DEFAULT_TIMEOUT):
     return Conn(sock, timeout)
 
 
+def client_hello(server_hostname):
+    """The bytes of a real TLS ClientHello naming `server_hostname`, for
+    tests that send part of a handshake and stop."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ssl.create_default_context().wrap_bio(incoming, outgoing,
+                                                server_hostname=server_hostname)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
 def connect_request(authority, extra_headers=(), host_header=True):
     """The bytes of `CONNECT authority HTTP/1.1`."""
     lines = [f"CONNECT {authority} HTTP/1.1"]
